@@ -1,0 +1,82 @@
+"""Stratified k-fold estimates for small data sets: the MLP and its baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from dl_experiments.evaluation.classification import classification_metrics
+from dl_experiments.modelling.baselines import classification_baselines
+from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
+from dl_experiments.preprocessing.tabular import TARGET, fit_preprocessor, transform
+
+CV_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "average_precision")
+
+
+def _summary(values: list[float | None]) -> dict[str, Any]:
+    finite = np.array([v for v in values if v is not None], dtype=np.float64)
+    return {
+        "mean": round(float(finite.mean()), 6) if len(finite) else None,
+        "std": round(float(finite.std(ddof=1)), 6) if len(finite) > 1 else None,
+        "folds": values,
+    }
+
+
+def cross_validate_classifier(
+    model_input: pd.DataFrame,
+    features: dict,
+    schema: dict,
+    target: dict,
+    model: dict,
+    training: dict,
+    validation_size: float,
+    n_splits: int,
+    seed: int,
+    class_names: list[str],
+    threshold: float = 0.5,
+) -> dict[str, Any]:
+    """Stratified k-fold CV over all rows for the MLP and the baselines.
+
+    In each fold the preprocessing is fitted on the fold's training rows only, the
+    MLP early-stops on a stratified ``validation_size`` slice of them, and every
+    model is scored on the held-out fold. Returns mean, std and per-fold values.
+    """
+    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    quiet = {**training, "verbose": 0}
+    scores: dict[str, dict[str, list]] = {}
+    y = model_input[TARGET].to_numpy()
+    for fold, (dev_idx, held_idx) in enumerate(folds.split(model_input, y)):
+        dev, held = model_input.iloc[dev_idx], model_input.iloc[held_idx]
+        fit, early_stop = train_test_split(
+            dev,
+            test_size=validation_size,
+            random_state=seed + fold,
+            stratify=dev[TARGET],
+        )
+        preprocessor = fit_preprocessor(fit, features, schema)
+        mlp, _ = train_tabular_model(
+            fit, early_stop, preprocessor, target, model, quiet, seed + fold
+        )
+        fold_scores = {"mlp": predict_tabular(mlp, preprocessor, held)["probability"]}
+        dev_preprocessor = fit_preprocessor(dev, features, schema)
+        x_dev, x_held = transform(dev_preprocessor, dev), transform(dev_preprocessor, held)
+        for name, baseline in classification_baselines(seed).items():
+            baseline.fit(x_dev, dev[TARGET].to_numpy())
+            fold_scores[name] = baseline.predict_proba(x_held)[:, 1]
+        for name, probability in fold_scores.items():
+            metrics = classification_metrics(
+                held[TARGET].to_numpy(), np.asarray(probability), class_names, threshold
+            )
+            for metric in CV_METRICS:
+                scores.setdefault(name, {}).setdefault(metric, []).append(metrics[metric])
+    return {
+        "n_splits": n_splits,
+        "n_rows": len(model_input),
+        "models": {
+            name: {metric: _summary(values) for metric, values in by_metric.items()}
+            for name, by_metric in scores.items()
+        },
+    }

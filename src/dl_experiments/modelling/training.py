@@ -1,0 +1,208 @@
+"""Train any Keras model the same way: seeds, tf.data, callbacks, strategy, history."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dl_experiments.validation.params import Task, TrainingConfig
+
+logger = logging.getLogger(__name__)
+
+LOSSES = {
+    "binary": "binary_crossentropy",
+    "multiclass": "sparse_categorical_crossentropy",
+    "regression": "mean_squared_error",
+}
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and TensorFlow; optionally force deterministic TF ops."""
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def task_metrics(task: Task) -> list[Any]:
+    """Metrics Keras tracks per epoch for a task (plotted in the training history)."""
+    if task == "binary":
+        return ["accuracy", keras.metrics.AUC(name="auc")]
+    if task == "multiclass":
+        return ["accuracy"]
+    return ["mae", keras.metrics.RootMeanSquaredError(name="rmse")]
+
+
+def make_strategy(name: str) -> tf.distribute.Strategy:
+    """The ``tf.distribute`` strategy named in the training parameters.
+
+    ``mirrored`` replicates over every visible GPU (or the CPU's logical devices);
+    ``multi_worker_mirrored`` reads the cluster from the ``TF_CONFIG`` variable.
+    """
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker_mirrored":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.Optimizer:
+    """Optimizer with the configured learning rate (constant or a cosine schedule)."""
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
+    learning_rate = config.learning_rate
+    schedule = config.lr_schedule
+    if schedule.type == "cosine":
+        total = max(1, config.epochs * steps_per_epoch)
+        warmup = int(total * schedule.warmup_fraction)
+        initial = schedule.min_learning_rate if warmup else config.learning_rate
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=initial,
+            decay_steps=max(1, total - warmup),
+            alpha=schedule.min_learning_rate / config.learning_rate,
+            warmup_target=config.learning_rate if warmup else None,
+            warmup_steps=warmup,
+        )
+    optimizers: dict[str, Callable[..., keras.Optimizer]] = {
+        "adam": keras.optimizers.Adam,
+        "adamw": keras.optimizers.AdamW,
+        "nadam": keras.optimizers.Nadam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": lambda **kw: keras.optimizers.SGD(momentum=0.9, nesterov=True, **kw),
+    }
+    kwargs: dict[str, Any] = {"learning_rate": learning_rate}
+    if config.weight_decay:
+        kwargs["weight_decay"] = config.weight_decay
+    return optimizers[config.optimizer](**kwargs)
+
+
+def make_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+) -> tf.data.Dataset:
+    """An in-memory tf.data pipeline: cached, seeded shuffle, batched, prefetched."""
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).cache()
+    if shuffle:
+        dataset = dataset.shuffle(
+            min(len(x), 10_000), seed=seed, reshuffle_each_iteration=True
+        )
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Records the wall time of each epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def _callbacks(config: TrainingConfig) -> list[keras.callbacks.Callback]:
+    callbacks: list[keras.callbacks.Callback] = []
+    stopping = config.early_stopping
+    if stopping.enabled:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=stopping.monitor,
+                patience=stopping.patience,
+                min_delta=stopping.min_delta,
+                restore_best_weights=stopping.restore_best_weights,
+                mode="auto",
+            )
+        )
+    schedule = config.lr_schedule
+    if schedule.type == "reduce_on_plateau":
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=stopping.monitor,
+                factor=schedule.factor,
+                patience=schedule.patience,
+                min_lr=schedule.min_learning_rate,
+            )
+        )
+    return callbacks
+
+
+def train_keras_model(
+    build: Callable[[], keras.Model],
+    task: Task,
+    train: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    config: TrainingConfig,
+    seed: int,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    class_weight: dict[int, float] | None = None,
+) -> tuple[keras.Model, dict[str, Any]]:
+    """Build, compile and fit a model; return it with its history as plain data.
+
+    The model is built inside the configured ``tf.distribute`` strategy's scope,
+    after every random seed is set, so the same seed and data give the same
+    weights on a CPU. ``callbacks`` are extra Keras callbacks (the experiment
+    tracker's, for example) added to early stopping and the LR schedule.
+
+    Returns:
+        The trained model and a JSON-ready history: per-epoch metrics, the best
+        epoch, wall time and training throughput.
+    """
+    seed_everything(seed, config.deterministic)
+    keras.mixed_precision.set_global_policy(
+        "mixed_float16" if config.mixed_precision else "float32"
+    )
+    x_train, y_train = train
+    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    strategy = make_strategy(config.strategy)
+    with strategy.scope():
+        model = build()
+        model.compile(
+            optimizer=make_optimizer(config, steps_per_epoch),
+            loss=LOSSES[task],
+            metrics=task_metrics(task),
+            jit_compile=config.jit_compile,
+        )
+    timer = _EpochTimer()
+    started = time.perf_counter()
+    fitted = model.fit(
+        make_dataset(x_train, y_train, config.batch_size, shuffle=True, seed=seed),
+        validation_data=make_dataset(*validation, config.batch_size, False, seed),
+        epochs=config.epochs,
+        shuffle=False,  # the tf.data pipeline shuffles, seeded
+        class_weight=class_weight,
+        callbacks=[*_callbacks(config), timer, *callbacks],
+        verbose=config.verbose,
+    )
+    seconds = time.perf_counter() - started
+    keras.mixed_precision.set_global_policy("float32")
+    history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
+    monitor = config.early_stopping.monitor
+    curve = history.get(monitor, history["loss"])
+    best = int(np.argmax(curve) if "auc" in monitor or "acc" in monitor else np.argmin(curve))
+    epochs_run = len(history["loss"])
+    return model, {
+        "history": history,
+        "epochs_run": epochs_run,
+        "best_epoch": best + 1,
+        "monitor": monitor,
+        "training_seconds": round(seconds, 3),
+        "seconds_per_epoch": [round(s, 3) for s in timer.seconds],
+        "samples_per_second": round(len(x_train) * epochs_run / seconds, 1),
+        "train_samples": len(x_train),
+        "validation_samples": len(validation[0]),
+        "strategy": config.strategy,
+        "replicas": strategy.num_replicas_in_sync,
+        "devices": [device.name for device in tf.config.list_logical_devices()],
+    }

@@ -1,0 +1,1 @@
+"""Task-independent preprocessing: targets, splits and fitted feature transforms."""

@@ -1,0 +1,250 @@
+"""Tabular preprocessing shared by the wildfire and housing pipelines.
+
+Every function is a pure Kedro node: data and parameter dicts in, data out. The
+fitted transformer is a scikit-learn ``ColumnTransformer`` that the catalog
+persists (versioned) beside the model, so new rows are scored exactly as the
+training rows were.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import model_validator
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    OneHotEncoder,
+    QuantileTransformer,
+    RobustScaler,
+    StandardScaler,
+)
+
+from dl_experiments.validation import (
+    DataValidationError,
+    ParameterValidationError,
+    TableSchema,
+    parse_params,
+)
+from dl_experiments.validation.params import SplitConfig, Strict, Task
+
+TARGET = "target"
+
+
+class TargetConfig(Strict):
+    """Where the label comes from.
+
+    Binary targets are either a rule on a numeric column (``greater_than``) or a
+    label column and its ``positive_value``; regression targets are a column as is.
+    """
+
+    column: str
+    task: Task
+    greater_than: float | None = None
+    positive_value: str | int | float | bool | None = None
+    class_names: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> TargetConfig:
+        if self.task == "binary":
+            rules = [self.greater_than is not None, self.positive_value is not None]
+            if sum(rules) != 1:
+                raise ValueError(
+                    "a binary target needs exactly one of 'greater_than' (a rule on "
+                    "a numeric column) or 'positive_value' (a label column's "
+                    "positive label)"
+                )
+            if self.class_names is not None and len(self.class_names) != 2:
+                raise ValueError("a binary target has exactly 2 class_names")
+        return self
+
+
+class FeatureConfig(Strict):
+    """Which columns feed the model and how numeric ones are scaled."""
+
+    numeric: list[str] = []
+    categorical: list[str] = []
+    log_transform: list[str] = []
+    scaler: Literal["standard", "robust", "quantile"] = "standard"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeatureConfig:
+        if not self.numeric and not self.categorical:
+            raise ValueError("at least one numeric or categorical feature is needed")
+        overlap = sorted(set(self.numeric) & set(self.categorical))
+        if overlap:
+            raise ValueError(f"columns {overlap} are both numeric and categorical")
+        stray = sorted(set(self.log_transform) - set(self.numeric))
+        if stray:
+            raise ValueError(f"log_transform columns {stray} are not numeric features")
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        """All feature columns, numeric first."""
+        return [*self.numeric, *self.categorical]
+
+
+def make_model_input(
+    table: pd.DataFrame, target: dict, features: dict, name: str = "data"
+) -> pd.DataFrame:
+    """Select the feature columns and derive the ``target`` column.
+
+    Raises a parameter error when a configured column is not in the data, and a
+    data error when a classification target has a single class.
+    """
+    target_config = parse_params(TargetConfig, target, f"{name}.target")
+    feature_config = parse_params(FeatureConfig, features, f"{name}.features")
+    available = list(map(str, table.columns))
+    problems = [
+        f"{name}.features: column '{column}' does not exist in the data; "
+        f"available columns: {available}"
+        for column in feature_config.columns
+        if column not in table.columns
+    ]
+    if target_config.column not in table.columns:
+        problems.append(
+            f"{name}.target.column: column '{target_config.column}' does not exist "
+            f"in the data; available columns: {available}"
+        )
+    if target_config.column in feature_config.columns:
+        problems.append(
+            f"{name}.features: the target column '{target_config.column}' cannot "
+            "also be a feature"
+        )
+    if problems:
+        raise ParameterValidationError(name, problems)
+
+    label = table[target_config.column]
+    if target_config.task == "binary" and target_config.greater_than is not None:
+        y = (pd.to_numeric(label) > target_config.greater_than).astype("int64")
+    elif target_config.task == "binary":
+        y = (label.astype(str) == str(target_config.positive_value)).astype("int64")
+    else:
+        y = pd.to_numeric(label).astype("float64")
+    if target_config.task != "regression" and y.nunique() < 2:
+        only = int(y.iloc[0]) if len(y) else None
+        rule = (
+            f"> {target_config.greater_than}"
+            if target_config.greater_than is not None
+            else f"== {target_config.positive_value!r}"
+        )
+        raise DataValidationError(
+            name,
+            [
+                f"target column '{target_config.column}': all {len(y)} rows fall in "
+                f"one class ({only}) under the rule {rule}; expected both classes "
+                "to train a classifier"
+            ],
+        )
+    model_input = table[feature_config.columns].copy()
+    model_input[TARGET] = y.to_numpy()
+    model_input.index.name = "row_id"
+    return model_input
+
+
+def split_data(
+    model_input: pd.DataFrame, split: dict, seed: int, name: str = "data"
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Seeded train / validation / test split, stratified on the target if asked.
+
+    ``validation_size`` and ``test_size`` are fractions of all rows. Row ids (the
+    index) are kept so every prediction can be traced back to its input row.
+    """
+    config = parse_params(SplitConfig, split, f"{name}.split")
+    n_rows = len(model_input)
+    y = model_input[TARGET]
+    n_test = int(np.ceil(n_rows * config.test_size))
+    n_validation = int(np.ceil(n_rows * config.validation_size))
+    if n_rows - n_test - n_validation < 1 or min(n_test, n_validation) < 1:
+        raise DataValidationError(
+            name,
+            [
+                f"has {n_rows} rows, too few for a split with test_size="
+                f"{config.test_size} and validation_size={config.validation_size}; "
+                "expected at least one row in each part"
+            ],
+        )
+    stratify = config.stratify
+    try:
+        rest, test = train_test_split(
+            model_input,
+            test_size=n_test,
+            random_state=seed,
+            stratify=y if stratify else None,
+        )
+        train, validation = train_test_split(
+            rest,
+            test_size=n_validation,
+            random_state=seed,
+            stratify=rest[TARGET] if stratify else None,
+        )
+    except ValueError as exc:  # sklearn: too few rows of a class to stratify
+        counts = y.value_counts().to_dict()
+        raise DataValidationError(
+            name,
+            [
+                f"cannot split {n_rows} rows with class counts {counts} into "
+                f"stratified parts (test_size={config.test_size}, validation_size="
+                f"{config.validation_size}): {exc}; expected more rows per class"
+            ],
+        ) from exc
+    return train.sort_index(), validation.sort_index(), test.sort_index()
+
+
+def _log1p(values: np.ndarray) -> np.ndarray:
+    """log(1 + x) for non-negative skewed counts."""
+    return np.log1p(np.clip(values, 0, None))
+
+
+def fit_preprocessor(
+    train: pd.DataFrame, features: dict, schema: dict | None = None
+) -> ColumnTransformer:
+    """Fit imputation, scaling and one-hot encoding on the training rows only.
+
+    Columns whose schema sets ``impute`` are filled with that strategy; others are
+    known to be complete because ingestion validated them.
+    """
+    config = parse_params(FeatureConfig, features, "features")
+    columns = parse_params(TableSchema, schema, "schema").columns if schema else {}
+    scalers = {
+        "standard": StandardScaler,
+        "robust": RobustScaler,
+        "quantile": lambda: QuantileTransformer(
+            output_distribution="normal",
+            n_quantiles=min(1000, len(train)),
+            random_state=0,
+        ),
+    }
+    transformers = []
+    for column in config.numeric:
+        strategy = columns[column].impute if column in columns else None
+        steps = [SimpleImputer(strategy=strategy)] if strategy else []
+        if column in config.log_transform:
+            steps.append(
+                FunctionTransformer(_log1p, feature_names_out="one-to-one")
+            )
+        steps.append(scalers[config.scaler]())
+        transformers.append((column, make_pipeline(*steps), [column]))
+    for column in config.categorical:
+        steps = []
+        if column in columns and columns[column].impute:
+            steps.append(SimpleImputer(strategy="most_frequent"))
+        steps.append(
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)
+        )
+        transformers.append((column, make_pipeline(*steps), [column]))
+    preprocessor = ColumnTransformer(transformers, verbose_feature_names_out=False)
+    preprocessor.set_output(transform="default")
+    return preprocessor.fit(train[config.columns])
+
+
+def transform(preprocessor: ColumnTransformer, frame: pd.DataFrame) -> np.ndarray:
+    """Feature matrix (float32) for a frame with the training columns."""
+    columns = list(preprocessor.feature_names_in_)
+    return np.asarray(preprocessor.transform(frame[columns]), dtype=np.float32)

@@ -1,0 +1,20 @@
+"""Project settings: hooks and configuration loading."""
+
+from kedro.config import OmegaConfigLoader
+
+from dl_experiments.hooks import DataErrorContextHook, TensorFlowRuntimeHook
+
+# Hooks run last-in-first-out.
+HOOKS = (TensorFlowRuntimeHook(), DataErrorContextHook())
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    # An environment (conf/test, conf/local) overrides single nested keys of the
+    # base parameters instead of replacing a whole experiment's tree.
+    "merge_strategy": {"parameters": "soft"},
+    "config_patterns": {
+        "wandb": ["wandb*", "wandb*/**"],
+    },
+}

@@ -1,0 +1,154 @@
+"""Parameter schemas shared by the pipelines, and one way to parse parameters.
+
+Each pipeline declares its whole parameter tree as a pydantic model built from the
+pieces below; the project's hook validates it before a pipeline runs, so a typo or an
+impossible value stops the run before any data is read or any model is trained.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from dl_experiments.validation.errors import ParameterValidationError
+
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+DropoutRate = Annotated[float, Field(ge=0, lt=1)]
+PositiveInt = Annotated[int, Field(gt=0)]
+Activation = Literal["relu", "elu", "gelu", "selu", "tanh", "swish", "leaky_relu"]
+OptimizerName = Literal["adam", "adamw", "nadam", "rmsprop", "sgd"]
+StrategyName = Literal["default", "mirrored", "multi_worker_mirrored"]
+
+
+class Strict(BaseModel):
+    """Base for all parameter models: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SplitConfig(Strict):
+    """Seeded train / validation / test split."""
+
+    test_size: Fraction = 0.2
+    validation_size: Fraction = 0.2
+    stratify: bool = True
+
+    @model_validator(mode="after")
+    def _leaves_training_rows(self) -> SplitConfig:
+        if self.test_size + self.validation_size >= 1:
+            raise ValueError(
+                f"test_size + validation_size must be below 1 so rows are left for "
+                f"training, got {self.test_size} + {self.validation_size}"
+            )
+        return self
+
+
+Task = Literal["binary", "multiclass", "regression"]
+
+
+class MLPConfig(Strict):
+    """A multilayer perceptron: Dense -> BatchNormalization -> activation -> Dropout."""
+
+    hidden_units: list[PositiveInt] = Field(min_length=1)
+    activation: Activation = "relu"
+    dropout: DropoutRate = 0.0
+    batch_norm: bool = True
+    l2: Annotated[float, Field(ge=0)] = 0.0
+
+
+class ConvBlockConfig(Strict):
+    """One convolutional block: ``convs`` x (Conv2D -> BN -> activation), pool, dropout."""
+
+    filters: PositiveInt
+    kernel_size: PositiveInt = 3
+    convs: PositiveInt = 1
+    batch_norm: bool = True
+    pool: bool = True
+    dropout: DropoutRate = 0.0
+
+
+class AugmentationConfig(Strict):
+    """Light image augmentation applied during training only."""
+
+    horizontal_flip: bool = False
+    translate: Annotated[float, Field(ge=0, lt=0.5)] = 0.0
+
+
+class CNNConfig(Strict):
+    """A convolutional network for small grayscale images."""
+
+    conv_blocks: list[ConvBlockConfig] = Field(min_length=1)
+    dense_units: list[PositiveInt] = Field(default_factory=list)
+    activation: Activation = "relu"
+    dropout: DropoutRate = 0.0
+    global_pooling: bool = False
+    augmentation: AugmentationConfig = AugmentationConfig()
+
+
+class EarlyStoppingConfig(Strict):
+    """Stop when ``monitor`` stops improving and restore the best weights."""
+
+    enabled: bool = True
+    monitor: str = "val_loss"
+    patience: PositiveInt = 10
+    min_delta: Annotated[float, Field(ge=0)] = 0.0
+    restore_best_weights: bool = True
+
+
+class LRScheduleConfig(Strict):
+    """Learning-rate schedule: constant, reduce on plateau, or cosine decay."""
+
+    type: Literal["constant", "reduce_on_plateau", "cosine"] = "constant"
+    factor: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    patience: PositiveInt = 5
+    min_learning_rate: Annotated[float, Field(ge=0)] = 1e-6
+    warmup_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.0
+
+
+class TrainingConfig(Strict):
+    """How ``model.fit`` is run; shared by every experiment."""
+
+    optimizer: OptimizerName = "adam"
+    learning_rate: Annotated[float, Field(gt=0, le=10)] = 1e-3
+    weight_decay: Annotated[float, Field(ge=0)] = 0.0
+    epochs: PositiveInt = 100
+    batch_size: PositiveInt = 32
+    early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
+    lr_schedule: LRScheduleConfig = LRScheduleConfig()
+    class_weight: Literal["balanced"] | None = None
+    strategy: StrategyName = "default"
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    deterministic: bool = True
+    verbose: Literal[0, 1, 2] = 2
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse_params(model: type[ModelT], params: Any, name: str) -> ModelT:
+    """Validate ``params`` against ``model``; errors name each field, value and rule.
+
+    Args:
+        model: The pydantic model declaring the parameters.
+        params: The raw parameters (a dict from Kedro's config, or a model already).
+        name: Dotted name of the parameters for messages, e.g. ``wildfire.training``.
+    """
+    if isinstance(params, model):
+        return params
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join([name, *(str(part) for part in error["loc"])])
+            if error["type"] == "missing":
+                problems.append(f"{field}: missing, a value is required")
+            elif error["type"] == "extra_forbidden":
+                problems.append(f"{field}: unknown parameter (check its spelling)")
+            else:
+                problems.append(
+                    f"{field} = {error.get('input')!r}: {error['msg']}".rstrip()
+                )
+        raise ParameterValidationError(name, problems) from None

@@ -1,0 +1,69 @@
+"""End-to-end runs of the wildfire pipeline in the test environment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import run_kedro
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = [
+    "data/06_models/wildfire/model.keras",
+    "data/06_models/wildfire/preprocessor.pkl",
+    "data/07_model_output/wildfire/training_history.json",
+    "data/08_reporting/wildfire/metrics.json",
+    "data/08_reporting/wildfire/training_history.png",
+    "data/08_reporting/wildfire/network.png",
+    "data/08_reporting/wildfire/confusion_matrix.png",
+    "data/08_reporting/wildfire/roc_pr_curves.png",
+    "data/08_reporting/wildfire/threshold_calibration.png",
+]
+
+
+def versions(project: Path, artifact: str) -> list[Path]:
+    return sorted((project / artifact).glob("*/*"))
+
+
+def test_two_runs_leave_two_versions_of_every_artifact(project):
+    run_kedro(project, "wildfire")
+    run_kedro(project, "wildfire")
+    for artifact in ARTIFACTS:
+        found = versions(project, artifact)
+        assert len(found) == 2, f"{artifact}: {found}"
+        assert found[0].parent.name != found[1].parent.name
+
+
+def test_metrics_report_model_baselines_and_cross_validation(project):
+    run_kedro(project, "wildfire")
+    (path,) = versions(project, "data/08_reporting/wildfire/metrics.json")
+    metrics = json.loads(path.read_text())
+    test_rows = pd.read_parquet(
+        versions(project, "data/05_model_input/wildfire/test_set.parquet")[0]
+    )
+    for name, result in [("model", metrics["model"]), *metrics["baselines"].items()]:
+        assert result["n_samples"] == len(test_rows), name
+        for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "average_precision"):
+            assert 0.0 <= result[key] <= 1.0, (name, key)
+        matrix = result["confusion_matrix"]["matrix"]
+        assert sum(map(sum, matrix)) == len(test_rows)
+    assert set(metrics["baselines"]) == {"majority_class", "logistic_regression"}
+    majority = metrics["baselines"]["majority_class"]
+    assert majority["roc_auc"] == 0.5
+    fire_share = test_rows["target"].mean()
+    assert majority["accuracy"] == pytest.approx(max(fire_share, 1 - fire_share), abs=1e-6)
+    cv = metrics["cross_validation"]
+    assert cv["n_splits"] == 2 and cv["n_rows"] == 517
+    assert set(cv["models"]) == {"mlp", "majority_class", "logistic_regression"}
+    assert len(cv["models"]["mlp"]["roc_auc"]["folds"]) == 2
+
+
+def test_reporting_stage_reruns_from_the_saved_model(project):
+    run_kedro(project, "wildfire")
+    run_kedro(project, "wildfire", tags=["reporting"])
+    assert len(versions(project, "data/06_models/wildfire/model.keras")) == 1
+    assert len(versions(project, "data/08_reporting/wildfire/metrics.json")) == 2
