@@ -115,7 +115,9 @@ def plot_roc_pr_curves(
         roc_ax.plot(fpr, tpr, label=f"{label} (AUC {auc(fpr, tpr):.3f})")
         precision, recall, _ = precision_recall_curve(truth, score)
         ap = average_precision_score(truth, score)
-        pr_ax.plot(recall, precision, label=f"{label} (AP {ap:.3f})")
+        pr_ax.plot(
+            recall, precision, drawstyle="steps-post", label=f"{label} (AP {ap:.3f})"
+        )
     roc_ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="chance")
     roc_ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
     if chance is not None:

@@ -8,11 +8,12 @@ training rows were.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import model_validator
+from pydantic import Field, model_validator
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
@@ -71,6 +72,11 @@ class FeatureConfig(Strict):
     categorical: list[str] = []
     log_transform: list[str] = []
     scaler: Literal["standard", "robust", "quantile"] = "standard"
+    # Clip numeric features at these quantiles of the training rows (after any log
+    # transform, before scaling), e.g. [0.001, 0.999]; null keeps outliers as is.
+    clip_quantiles: tuple[
+        Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=1)]
+    ] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> FeatureConfig:
@@ -82,6 +88,11 @@ class FeatureConfig(Strict):
         stray = sorted(set(self.log_transform) - set(self.numeric))
         if stray:
             raise ValueError(f"log_transform columns {stray} are not numeric features")
+        if self.clip_quantiles and self.clip_quantiles[0] >= self.clip_quantiles[1]:
+            raise ValueError(
+                f"clip_quantiles must be [low, high] with low < high, got "
+                f"{list(self.clip_quantiles)}"
+            )
         return self
 
     @property
@@ -148,6 +159,20 @@ def make_model_input(
     return model_input
 
 
+def subsample(table: pd.DataFrame, rows: int | None, seed: int) -> pd.DataFrame:
+    """A seeded random sample of ``rows`` rows (all rows when ``rows`` is null).
+
+    For fast trial runs on a large table; the original row order is kept.
+    """
+    if rows is None or rows >= len(table):
+        return table
+    if rows < 1:
+        raise ParameterValidationError(
+            "subsample", [f"subsample = {rows!r}: expected a positive number of rows"]
+        )
+    return table.sample(n=int(rows), random_state=seed).sort_index()
+
+
 def split_data(
     model_input: pd.DataFrame, split: dict, seed: int, name: str = "data"
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -202,6 +227,25 @@ def _log1p(values: np.ndarray) -> np.ndarray:
     return np.log1p(np.clip(values, 0, None))
 
 
+class QuantileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Clip each column to the ``low`` / ``high`` quantiles of the rows it was fitted on."""
+
+    def __init__(self, low: float = 0.001, high: float = 0.999) -> None:
+        self.low = low
+        self.high = high
+
+    def fit(self, x: np.ndarray, y: object = None) -> QuantileClipper:
+        """Learn the per-column clipping bounds."""
+        values = np.asarray(x, dtype=np.float64)
+        self.n_features_in_ = values.shape[1]
+        self.lower_, self.upper_ = np.nanquantile(values, [self.low, self.high], axis=0)
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Values outside the fitted bounds are set to the nearest bound."""
+        return np.clip(np.asarray(x, dtype=np.float64), self.lower_, self.upper_)
+
+
 def fit_preprocessor(
     train: pd.DataFrame, features: dict, schema: dict | None = None
 ) -> ColumnTransformer:
@@ -229,14 +273,24 @@ def fit_preprocessor(
             steps.append(
                 FunctionTransformer(_log1p, feature_names_out="one-to-one")
             )
+        if config.clip_quantiles:
+            steps.append(QuantileClipper(*config.clip_quantiles))
         steps.append(scalers[config.scaler]())
         transformers.append((column, make_pipeline(*steps), [column]))
     for column in config.categorical:
         steps = []
         if column in columns and columns[column].impute:
             steps.append(SimpleImputer(strategy="most_frequent"))
+        # Categories declared in the schema get a column even when the training
+        # rows lack them (a rare month); otherwise the training rows define them.
+        allowed = columns[column].allowed if column in columns else None
         steps.append(
-            OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)
+            OneHotEncoder(
+                categories=[[str(v) for v in allowed]] if allowed else "auto",
+                handle_unknown="ignore",
+                sparse_output=False,
+                dtype=np.float32,
+            )
         )
         transformers.append((column, make_pipeline(*steps), [column]))
     preprocessor = ColumnTransformer(transformers, verbose_feature_names_out=False)

@@ -147,6 +147,8 @@ def parse_params(model: type[ModelT], params: Any, name: str) -> ModelT:
                 problems.append(f"{field}: missing, a value is required")
             elif error["type"] == "extra_forbidden":
                 problems.append(f"{field}: unknown parameter (check its spelling)")
+            elif not error["loc"]:  # a rule across fields: the value is the whole tree
+                problems.append(f"{field}: {error['msg']}")
             else:
                 problems.append(
                     f"{field} = {error.get('input')!r}: {error['msg']}".rstrip()

@@ -67,3 +67,21 @@ def test_reporting_stage_reruns_from_the_saved_model(project):
     run_kedro(project, "wildfire", tags=["reporting"])
     assert len(versions(project, "data/06_models/wildfire/model.keras")) == 1
     assert len(versions(project, "data/08_reporting/wildfire/metrics.json")) == 2
+
+
+def test_broken_csv_stops_the_run_before_training_and_names_the_file(project, tmp_path):
+    broken = pd.read_csv(project / "data/01_raw/forestfires.csv")
+    broken.loc[2, "RH"] = 250
+    csv = tmp_path / "readings.csv"
+    broken.to_csv(csv, index=False)
+    catalog = project / "conf/base/catalog_wildfire.yml"
+    catalog.write_text(catalog.read_text().replace("data/01_raw/forestfires.csv", str(csv)))
+
+    from dl_experiments.validation import DataValidationError
+
+    with pytest.raises(DataValidationError) as error:
+        run_kedro(project, "wildfire")
+    message = str(error.value)
+    assert str(csv) in message
+    assert "column 'RH'" in message and "250" in message and "0 <= RH <= 100" in message
+    assert not (project / "data/06_models/wildfire/model.keras").exists()
