@@ -20,7 +20,8 @@ def make_project(root: Path) -> Path:
     Runs write their data/ there, so tests never touch the working tree's results.
     """
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "pyproject.toml", root / "pyproject.toml")
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
     shutil.copytree(
         PROJECT_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local")
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from dl_experiments.preprocessing.tabular import TARGET, transform
 
@@ -39,3 +40,36 @@ def fit_classification_baselines(
         for name, model in classification_baselines(seed).items()
     }
     return pd.DataFrame(scores, index=test.index)
+
+
+def regression_baselines(seed: int) -> dict:
+    """The regression baselines: the training mean, linear regression and
+    scikit-learn's histogram gradient boosting with its default settings."""
+    return {
+        "mean_predictor": DummyRegressor(strategy="mean"),
+        "linear_regression": LinearRegression(),
+        "hist_gradient_boosting": HistGradientBoostingRegressor(random_state=seed),
+    }
+
+
+def fit_regression_baselines(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+    preprocessor: ColumnTransformer,
+    seed: int,
+) -> pd.DataFrame:
+    """Fit the regression baselines on training + validation rows; predict the test rows.
+
+    The same preprocessed features as the network; gradient boosting holds out its
+    own early-stopping slice internally. Returns one column of predictions per
+    baseline (index: row id).
+    """
+    fit_rows = pd.concat([train, validation])
+    x_fit, y_fit = transform(preprocessor, fit_rows), fit_rows[TARGET].to_numpy()
+    x_test = transform(preprocessor, test)
+    predictions = {
+        name: model.fit(x_fit, y_fit).predict(x_test).astype(np.float64)
+        for name, model in regression_baselines(seed).items()
+    }
+    return pd.DataFrame(predictions, index=test.index)

@@ -21,7 +21,8 @@ class ColumnSchema(Strict):
     """What one column must hold.
 
     ``numeric`` and ``integer`` columns are coerced to numbers; text that is not a
-    number, NaN and +/-inf are errors. ``categorical`` columns may list ``allowed``
+    number, NaN and +/-inf are errors; ``exclusive_min`` makes ``min`` itself out of
+    range (a value must be above it). ``categorical`` columns may list ``allowed``
     values. A column may have missing values only when ``impute`` names how the
     preprocessing fills them.
     """
@@ -29,6 +30,7 @@ class ColumnSchema(Strict):
     type: Literal["numeric", "integer", "categorical"] = "numeric"
     min: float | None = None
     max: float | None = None
+    exclusive_min: bool = False
     allowed: list[str | int | float] | None = None
     impute: ImputeStrategy | None = None
 
@@ -60,6 +62,8 @@ def _rows(mask: pd.Series | np.ndarray, frame: pd.DataFrame) -> tuple[int, int]:
 def _describe(mask: pd.Series, values: pd.Series, frame: pd.DataFrame) -> str:
     count, first = _rows(mask, frame)
     example = values[np.asarray(mask)].iloc[0]
+    if isinstance(example, np.generic):  # 47.6, not np.float64(47.6)
+        example = example.item()
     return f"{count} of {len(frame)} rows, e.g. {example!r} in data row {first}"
 
 
@@ -99,11 +103,13 @@ def _check_numeric(
             )
     low = spec.min if spec.min is not None else -np.inf
     high = spec.max if spec.max is not None else np.inf
-    outside = (finite.notna() & ((finite < low) | (finite > high))).to_numpy()
+    below = finite <= low if spec.exclusive_min else finite < low
+    outside = (finite.notna() & (below | (finite > high))).to_numpy()
     if outside.any():
+        lower = "<" if spec.exclusive_min else "<="
         problems.append(
             f"column '{name}': {_describe(outside, raw, frame)} are outside the "
-            f"plausible range; expected {low:g} <= {name} <= {high:g}"
+            f"plausible range; expected {low:g} {lower} {name} <= {high:g}"
         )
     return values, problems
 
