@@ -1,0 +1,188 @@
+"""Score new data with a saved model: batched predictions and their summaries.
+
+Shared by the predict pipelines. The tabular scorers call ``predict_tabular``, the
+function the reporting stage uses on the test set, so a row scores the same in
+both. Every predictions table carries the version of each saved artifact used
+(``model_version``, ``preprocessor_version``), filled in by the project's hook.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import keras
+import numpy as np
+import pandas as pd
+from pydantic import Field
+from sklearn.compose import ColumnTransformer
+
+from dl_experiments.modelling.images import predict_images
+from dl_experiments.modelling.tabular import predict_tabular
+from dl_experiments.preprocessing.tabular import TargetConfig
+from dl_experiments.validation import parse_params
+from dl_experiments.validation.params import Strict
+from dl_experiments.validation.rows import OnInvalid
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+class PredictConfig(Strict):
+    """How a tabular predict pipeline reads new rows (``params:predict.<name>``)."""
+
+    id_columns: list[str] = []
+    on_invalid: OnInvalid = "fail"
+
+
+class ImagePredictConfig(Strict):
+    """How an image predict pipeline reads new images (``params:predict.<name>``)."""
+
+    on_invalid: OnInvalid = "fail"
+    invert: bool = False
+    top_k: Annotated[int, Field(ge=1)] = 3
+
+
+def class_names(target: dict | TargetConfig) -> list[str]:
+    """(negative, positive) class names of a binary target, defaulting to the column's."""
+    config = parse_params(TargetConfig, target, "target")
+    if config.class_names:
+        return list(config.class_names)
+    return [f"not {config.column}", config.column]
+
+
+def _with_versions(predictions: pd.DataFrame, versions: dict[str, str]) -> pd.DataFrame:
+    for artifact, version in sorted(versions.items()):
+        predictions[f"{artifact}_version"] = version
+    return predictions
+
+
+def score_binary(  # noqa: PLR0913 - one scoring call
+    model: keras.Model,
+    preprocessor: ColumnTransformer,
+    rows: pd.DataFrame,
+    id_columns: list[str],
+    names: list[str],
+    threshold: float,
+    versions: dict[str, str],
+) -> pd.DataFrame:
+    """Per row: identifiers, both class probabilities, the predicted class at
+    ``threshold``, the threshold and the artifact versions."""
+    scores = predict_tabular(model, preprocessor, rows)["probability"].to_numpy()
+    positive = scores >= threshold
+    predictions = rows[id_columns].copy()
+    predictions[f"probability_{names[0]}"] = 1.0 - scores
+    predictions[f"probability_{names[1]}"] = scores
+    predictions["predicted_label"] = positive.astype(np.int64)
+    predictions["predicted_class"] = np.where(positive, names[1], names[0])
+    predictions["threshold"] = float(threshold)
+    return _with_versions(predictions, versions)
+
+
+def score_regression(
+    model: keras.Model,
+    preprocessor: ColumnTransformer,
+    rows: pd.DataFrame,
+    id_columns: list[str],
+    versions: dict[str, str],
+) -> pd.DataFrame:
+    """Per row: identifiers, the predicted value and the artifact versions."""
+    predictions = rows[id_columns].copy()
+    predictions["prediction"] = predict_tabular(model, preprocessor, rows)[
+        "prediction"
+    ].to_numpy()
+    return _with_versions(predictions, versions)
+
+
+def score_images(
+    model: keras.Model,
+    images: np.ndarray,
+    ids: pd.DataFrame,
+    names: list[str],
+    versions: dict[str, str],
+    top_k: int = 3,
+) -> pd.DataFrame:
+    """Per image: identifiers, the predicted class, the ``top_k`` classes with
+    their probabilities, and the artifact versions.
+
+    The probabilities come from ``predict_images``, the function the reporting
+    stage scores the test set with (batched ``model.predict``).
+    """
+    probabilities = predict_images(model, images).to_numpy()
+    if probabilities.shape[1] != len(names):
+        raise ValueError(
+            f"the model outputs {probabilities.shape[1]} classes but {len(names)} "
+            f"class names are configured: {names}"
+        )
+    k = min(top_k, len(names))
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+    classes = np.asarray(names, dtype=object)
+    predictions = ids.reset_index(drop=True).copy()
+    predictions["predicted_label"] = order[:, 0].astype(np.int64)
+    predictions["predicted_class"] = classes[order[:, 0]]
+    top = np.take_along_axis(probabilities, order, axis=1)
+    for rank in range(k):
+        predictions[f"top{rank + 1}_class"] = classes[order[:, rank]]
+        predictions[f"top{rank + 1}_probability"] = top[:, rank]
+    return _with_versions(predictions, versions)
+
+
+def summarise_classes(
+    predictions: pd.DataFrame,
+    rejects: pd.DataFrame | None,
+    names: list[str],
+    threshold: float | None = None,
+) -> dict[str, Any]:
+    """Counts and shares per predicted class, rows scored and rejected, versions."""
+    counts = predictions["predicted_class"].value_counts()
+    n_scored = len(predictions)
+    summary: dict[str, Any] = {
+        "n_scored": n_scored,
+        "n_rejected": _n_rejected(rejects),
+        "versions": _versions(predictions),
+    }
+    if threshold is not None:
+        summary["threshold"] = float(threshold)
+    summary["predicted_class_counts"] = {
+        name: int(counts.get(name, 0)) for name in names
+    }
+    summary["predicted_class_shares"] = {
+        name: round(int(counts.get(name, 0)) / n_scored, 6) if n_scored else None
+        for name in names
+    }
+    return summary
+
+
+def summarise_values(
+    predictions: pd.DataFrame, rejects: pd.DataFrame | None, column: str = "prediction"
+) -> dict[str, Any]:
+    """Distribution of predicted values: count, mean, std, min, quantiles, max."""
+    values = predictions[column].to_numpy(dtype=np.float64)
+    distribution = {
+        "mean": float(values.mean()),
+        "std": float(values.std(ddof=0)),
+        "min": float(values.min()),
+        **{f"q{int(q * 100):02d}": float(np.quantile(values, q)) for q in QUANTILES},
+        "max": float(values.max()),
+    }
+    return {
+        "n_scored": len(values),
+        "n_rejected": _n_rejected(rejects),
+        "versions": _versions(predictions),
+        "prediction_distribution": {
+            key: round(value, 6) for key, value in distribution.items()
+        },
+    }
+
+
+def _n_rejected(rejects: pd.DataFrame | None) -> int:
+    if rejects is None or rejects.empty:
+        return 0
+    return int(rejects.iloc[:, 0].nunique())  # first column: the row or image id
+
+
+def _versions(predictions: pd.DataFrame) -> dict[str, str]:
+    columns = [column for column in predictions.columns if column.endswith("_version")]
+    return {
+        column.removesuffix("_version"): str(predictions[column].iloc[0])
+        for column in columns
+        if len(predictions)
+    }

@@ -1,0 +1,118 @@
+"""End-to-end: train housing in the test environment, then value new districts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dl_experiments.validation import DataValidationError
+from tests.conftest import PROJECT_ROOT, run_kedro
+from tests.pipelines.scoring_helpers import latest, score_table, versions
+
+pytestmark = pytest.mark.e2e
+
+RAW = PROJECT_ROOT / "data" / "01_raw" / "california_housing.parquet.brotli"
+EXAMPLE = PROJECT_ROOT / "data" / "09_predict_examples" / "housing_districts.csv"
+MODEL = "data/06_models/housing/model.keras"
+PREDICTIONS = "data/07_model_output/housing/predictions.csv"
+REJECTS = "data/07_model_output/housing/prediction_rejects.csv"
+SUMMARY = "data/08_reporting/housing/prediction_summary.json"
+
+
+def score(project: Path, districts: pd.DataFrame, env: str, **run_args) -> None:
+    """Run housing_predict on ``districts`` (see ``score_table``)."""
+    score_table(
+        project, "housing_predict", "housing.new_districts", districts, env, **run_args
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(project_factory) -> Path:
+    """A housing model trained in the test environment, with its test predictions."""
+    root = project_factory("housing_predict")
+    run_kedro(root, "housing", to_outputs=["housing.test_predictions"])
+    return root
+
+
+def test_example_districts_are_valued_with_the_latest_model(trained):
+    run_kedro(trained, "housing_predict")
+    predictions = pd.read_csv(latest(trained, PREDICTIONS))
+    example = pd.read_csv(EXAMPLE)
+    assert predictions["district_id"].tolist() == example["district_id"].tolist()
+    assert predictions["prediction"].notna().all()
+    (version,) = versions(trained, MODEL)
+    assert (predictions["model_version"] == version).all()
+    assert (predictions["preprocessor_version"] == version).all()
+
+    summary = json.loads(latest(trained, SUMMARY).read_text())
+    assert summary["n_scored"] == len(example) and summary["n_rejected"] == 0
+    assert summary["versions"] == {"model": version, "preprocessor": version}
+    distribution = summary["prediction_distribution"]
+    assert distribution["mean"] == pytest.approx(
+        predictions["prediction"].mean(), abs=1e-5
+    )
+    assert distribution["min"] <= distribution["q50"] <= distribution["max"]
+    assert distribution["max"] == pytest.approx(
+        predictions["prediction"].max(), abs=1e-5
+    )
+
+
+def test_test_set_rows_score_as_the_evaluation_step_scored_them(trained):
+    test_set = pd.read_parquet(
+        latest(trained, "data/05_model_input/housing/test_set.parquet")
+    )
+    evaluated = pd.read_parquet(
+        latest(trained, "data/07_model_output/housing/test_predictions.parquet")
+    )
+    districts = pd.read_parquet(RAW).loc[test_set.index].drop(columns="MedHouseVal")
+    districts.insert(0, "district_id", [f"raw-{row_id}" for row_id in test_set.index])
+    score(trained, districts, "test_rows")
+
+    predictions = pd.read_csv(latest(trained, PREDICTIONS))
+    assert len(predictions) == len(test_set)
+    assert predictions["district_id"].tolist() == districts["district_id"].tolist()
+    np.testing.assert_allclose(
+        predictions["prediction"].to_numpy(),
+        evaluated.loc[test_set.index, "prediction"].to_numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_bad_rows_are_named_by_row_and_column(trained):
+    districts = pd.read_csv(EXAMPLE)
+    districts.loc[1, "Latitude"] = 51.5
+    districts.loc[6, "MedInc"] = np.nan
+    with pytest.raises(DataValidationError) as caught:
+        score(trained, districts, "bad_rows")
+    message = str(caught.value)
+    assert "inputs/bad_rows.csv" in message
+    assert (
+        "data row 2, column 'Latitude': '51.5' is outside the plausible range"
+        in message
+    )
+    assert "data row 7, column 'MedInc': (empty) is missing" in message
+
+
+def test_rejected_rows_are_listed_and_the_rest_scored(trained):
+    districts = pd.read_csv(EXAMPLE)
+    districts.loc[1, "Latitude"] = 51.5
+    score(
+        trained,
+        districts,
+        "reject_rows",
+        params={"predict": {"housing": {"on_invalid": "reject"}}},
+    )
+    rejects = pd.read_csv(latest(trained, REJECTS))
+    assert rejects[["row", "district_id", "column"]].values.tolist() == [
+        [2, "district-002", "Latitude"]
+    ]
+    predictions = pd.read_csv(latest(trained, PREDICTIONS))
+    assert len(predictions) == 19
+    assert "district-002" not in set(predictions["district_id"])
+    summary = json.loads(latest(trained, SUMMARY).read_text())
+    assert summary["n_scored"] == 19 and summary["n_rejected"] == 1
