@@ -2,10 +2,24 @@
 
 from kedro.config import OmegaConfigLoader
 
-from dl_experiments.hooks import DataErrorContextHook, TensorFlowRuntimeHook
+from dl_experiments.artifact_versions import ArtifactVersionsHook
+from dl_experiments.hooks import (
+    DataErrorContextHook,
+    FailedRunCleanupHook,
+    ParameterSchemaHook,
+    TensorFlowRuntimeHook,
+    WandbHook,
+)
 
 # Hooks run last-in-first-out.
-HOOKS = (TensorFlowRuntimeHook(), DataErrorContextHook())
+HOOKS = (
+    TensorFlowRuntimeHook(),
+    DataErrorContextHook(),
+    ParameterSchemaHook(),
+    FailedRunCleanupHook(),
+    ArtifactVersionsHook(),
+    WandbHook(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -1,0 +1,270 @@
+"""One W&B run for one experiment of a Kedro run, and what goes into it.
+
+Imported by the hook only when a run is tracked, so a run with tracking off never
+imports W&B. Everything here takes plain Kedro outputs (dicts, figures, tables,
+models) and turns them into W&B's types; nothing here knows the pipelines.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+import wandb
+from matplotlib.figure import Figure
+
+from dl_experiments.evaluation.classification import (
+    as_probabilities,
+    predict_labels,
+    prediction_scores,
+)
+
+logger = logging.getLogger(__name__)
+
+ErrorHandler = Callable[[str, BaseException], None]
+
+
+def flatten(tree: Mapping[str, Any], sep: str = ".", prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as one level: ``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists kept."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{sep}{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            flat |= flatten(value, sep, name)
+        else:
+            flat[name] = value
+    return flat
+
+
+class EpochMetricsLogger(keras.callbacks.Callback):
+    """Logs Keras' per-epoch ``logs`` (loss, metrics, ``val_*``) to one W&B run.
+
+    The same keys as W&B's ``WandbMetricsLogger`` (``epoch/loss``,
+    ``epoch/val_loss``, ``epoch/learning_rate`` against ``epoch/epoch``), but bound
+    to its run rather than to W&B's global one, so several experiments of one Kedro
+    run each log to their own run. A W&B error is handed to ``on_error`` and ends
+    the logging; it never stops the training.
+    """
+
+    def __init__(self, run: Any, on_error: ErrorHandler) -> None:
+        super().__init__()
+        self._run = run
+        self._on_error = on_error
+        self._failed = False
+        run.define_metric("epoch/epoch")
+        run.define_metric("epoch/*", step_metric="epoch/epoch")
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Log this epoch's training and validation values."""
+        if self._failed:
+            return
+        values = {f"epoch/{key}": _scalar(value) for key, value in (logs or {}).items()}
+        values["epoch/epoch"] = epoch
+        if "epoch/learning_rate" not in values:
+            rate = _learning_rate(self.model)
+            if rate is not None:
+                values["epoch/learning_rate"] = rate
+        try:
+            self._run.log(values)
+        except Exception as error:  # noqa: BLE001 - W&B must never stop training
+            self._failed = True
+            self._on_error("logging epoch metrics", error)
+
+
+def _scalar(value: Any) -> Any:
+    try:
+        return float(keras.ops.convert_to_numpy(value))
+    except (TypeError, ValueError):
+        return value
+
+
+def _learning_rate(model: keras.Model | None) -> float | None:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return None
+    try:
+        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def prediction_charts(
+    predictions: pd.DataFrame, class_names: list[str] | None, threshold: float
+) -> dict[str, Any]:
+    """W&B's native charts for a test-predictions table with a ``y_true`` column.
+
+    Classification (``probability`` or ``proba_<i>`` columns): confusion matrix,
+    ROC and precision-recall curves. Regression (``prediction``): a scatter of
+    predicted against true values. Anything else: no charts.
+    """
+    if "y_true" not in predictions.columns:
+        return {}
+    if "prediction" in predictions.columns and "probability" not in predictions.columns:
+        return _regression_charts(predictions)
+    try:
+        scores = prediction_scores(predictions)
+    except ValueError:
+        return {}
+    n_classes = scores.shape[1] if scores.ndim == 2 else 2
+    probabilities = as_probabilities(scores, n_classes)
+    labels = list(class_names or [])
+    if len(labels) != n_classes:
+        labels = [str(index) for index in range(n_classes)]
+    y_true = predictions["y_true"].to_numpy().astype(np.int64)
+    y_pred = predict_labels(probabilities, threshold)
+    return {
+        "charts/confusion_matrix": wandb.plot.confusion_matrix(
+            y_true=y_true.tolist(),
+            preds=y_pred.tolist(),
+            class_names=labels,
+            title="Confusion matrix (test set)",
+        ),
+        "charts/roc_curve": wandb.plot.roc_curve(
+            y_true, probabilities, labels=labels, title="ROC curve (test set)"
+        ),
+        "charts/pr_curve": wandb.plot.pr_curve(
+            y_true, probabilities, labels=labels, title="Precision-recall (test set)"
+        ),
+    }
+
+
+def _regression_charts(predictions: pd.DataFrame) -> dict[str, Any]:
+    rows = predictions[["y_true", "prediction"]]
+    if len(rows) > wandb.Table.MAX_ROWS:
+        rows = rows.sample(wandb.Table.MAX_ROWS, random_state=0)
+    table = wandb.Table(dataframe=rows.reset_index(drop=True).astype(float))
+    return {
+        "charts/predicted_vs_true": wandb.plot.scatter(
+            table, "y_true", "prediction", title="Predicted vs true (test set)"
+        )
+    }
+
+
+def _class_names(params: Mapping[str, Any]) -> list[str] | None:
+    """``class_names`` from an experiment's ``target`` or ``data`` parameters."""
+    for section in ("target", "data"):
+        values = params.get(section)
+        names = values.get("class_names") if isinstance(values, Mapping) else None
+        if isinstance(names, list | tuple) and names:
+            return [str(name) for name in names]
+    return None
+
+
+def shutdown() -> None:
+    """Wait until W&B has written every finished run's files, then stop its service.
+
+    ``run.finish()`` can return before W&B's background process has flushed the
+    run's ``.wandb`` log; after this, the files are complete. Skipped while a run
+    of the caller's own (``wandb.run``) is open, which it would end.
+    """
+    if wandb.run is None:
+        wandb.teardown()
+
+
+class TrackedRun:
+    """The W&B run of one experiment (pipeline namespace) in a Kedro run."""
+
+    def __init__(self, experiment: str, run: Any, params: Mapping[str, Any]) -> None:
+        self.experiment = experiment
+        self.run = run
+        self._class_names = _class_names(params)
+        evaluation = params.get("evaluation")
+        self._threshold = float(
+            evaluation.get("threshold", 0.5) if isinstance(evaluation, Mapping) else 0.5
+        )
+
+    @classmethod
+    def start(
+        cls,
+        experiment: str,
+        params: Mapping[str, Any],
+        init_args: Mapping[str, Any],
+        config: Mapping[str, Any],
+        settings: Mapping[str, Any],
+    ) -> TrackedRun:
+        """Open the W&B run.
+
+        ``init_args`` go to ``wandb.init``, ``config`` is the run's configuration
+        and ``settings`` are ``wandb.Settings`` (API key, server, timeout). Console
+        capture is off: each experiment's run would otherwise record every line
+        the process prints while it is open.
+        """
+        Path(init_args["dir"]).mkdir(parents=True, exist_ok=True)
+        run = wandb.init(
+            **init_args,
+            config=dict(config),
+            reinit="create_new",
+            settings=wandb.Settings(console="off", **settings),
+        )
+        return cls(experiment, run, params)
+
+    @property
+    def location(self) -> str:
+        """Where the run is: its folder (offline) or its URL (online)."""
+        return str(Path(self.run.dir).parent if self.run.offline else self.run.url)
+
+    def keras_callback(self, on_error: ErrorHandler) -> keras.callbacks.Callback:
+        """A callback for ``model.fit`` that logs every epoch to this run."""
+        return EpochMetricsLogger(self.run, on_error)
+
+    def record(self, values: Mapping[str, Any]) -> None:
+        """Add keys to the run's configuration (dataset versions, for example)."""
+        if values:
+            self.run.config.update(dict(values), allow_val_change=True)
+
+    def log_outputs(
+        self, outputs: Mapping[str, Any], log_model: bool, version: str | None
+    ) -> None:
+        """Log what a node returned, recognised by type and dataset name.
+
+        ``*metrics`` dicts go to the run summary (flattened, ``/``-separated);
+        figures are logged as images; ``*test_predictions`` tables as W&B's
+        native charts; ``*training_history`` scalars to the summary; a
+        ``*model`` as an artifact when ``log_model``.
+        """
+        logged: dict[str, Any] = {}
+        for name, value in outputs.items():
+            short = name.rsplit(".", 1)[-1]
+            if isinstance(value, Figure):
+                logged[f"figures/{short.removesuffix('_plot')}"] = wandb.Image(value)
+            elif short.endswith("metrics") and isinstance(value, Mapping):
+                self.run.summary.update(flatten(value, sep="/"))
+            elif short.endswith("training_history") and isinstance(value, Mapping):
+                self.run.summary.update(
+                    {
+                        f"training/{key}": item
+                        for key, item in value.items()
+                        if isinstance(item, int | float | str)
+                    }
+                )
+            elif short.endswith("test_predictions") and isinstance(value, pd.DataFrame):
+                logged |= prediction_charts(value, self._class_names, self._threshold)
+            elif log_model and short.endswith("model") and isinstance(value, keras.Model):
+                self._log_model(name, value, version)
+        if logged:
+            self.run.log(logged)
+
+    def _log_model(self, name: str, model: keras.Model, version: str | None) -> None:
+        artifact = wandb.Artifact(
+            f"{self.experiment}-model",
+            type="model",
+            metadata={"kedro_dataset": name, "version": version},
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.keras"
+            model.save(path)
+            # policy "mutable": W&B copies the file to its staging area right away
+            artifact.add_file(str(path), name="model.keras", policy="mutable")
+        self.run.log_artifact(artifact, aliases=["latest", *([version] if version else [])])
+
+    def finish(self, exit_code: int, error: str | None = None) -> None:
+        """Close the run; a non-zero ``exit_code`` marks it failed in W&B."""
+        if error:
+            self.run.summary["error"] = error
+        self.run.finish(exit_code=exit_code)
