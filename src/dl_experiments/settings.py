@@ -11,14 +11,15 @@ from dl_experiments.hooks import (
     WandbHook,
 )
 
-# Hooks run last-in-first-out.
+# Hooks run last-in-first-out: parameters are checked before any other hook starts
+# work for the run.
 HOOKS = (
     TensorFlowRuntimeHook(),
     DataErrorContextHook(),
-    ParameterSchemaHook(),
     FailedRunCleanupHook(),
     ArtifactVersionsHook(),
     WandbHook(),
+    ParameterSchemaHook(),
 )
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader

@@ -12,6 +12,7 @@ from dl_experiments.evaluation.classification import classification_metrics
 from dl_experiments.modelling.baselines import classification_baselines
 from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
 from dl_experiments.preprocessing.tabular import TARGET, fit_preprocessor, transform
+from dl_experiments.validation import DataValidationError
 
 CV_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "average_precision")
 
@@ -23,6 +24,32 @@ def _summary(values: list[float | None]) -> dict[str, Any]:
         "std": round(float(finite.std(ddof=1)), 6) if len(finite) > 1 else None,
         "folds": values,
     }
+
+
+def _check_fold_sizes(model_input: pd.DataFrame, n_splits: int) -> None:
+    """Fail before any training when a class is too small for stratified folds.
+
+    Each class needs a row in every held-out fold, and two rows in every fold's
+    training part so the early-stopping slice can be stratified too.
+    """
+
+    def enough(rows: int) -> bool:
+        return rows >= n_splits and rows - int(np.ceil(rows / n_splits)) >= 2
+
+    counts = model_input[TARGET].value_counts().sort_index()
+    if not enough(int(counts.min()) if len(counts) else 0):
+        needed = next(
+            rows for rows in range(n_splits, 4 * n_splits + 4) if enough(rows)
+        )
+        by_class = {label: int(rows) for label, rows in counts.items()}
+        raise DataValidationError(
+            "model_input",
+            [
+                f"has {len(model_input)} rows with class counts {by_class}, too few for "
+                f"{n_splits}-fold stratified cross-validation; expected at least "
+                f"{needed} rows of each class"
+            ],
+        )
 
 
 def cross_validate_classifier(
@@ -44,6 +71,7 @@ def cross_validate_classifier(
     MLP early-stops on a stratified ``validation_size`` slice of them, and every
     model is scored on the held-out fold. Returns mean, std and per-fold values.
     """
+    _check_fold_sizes(model_input, n_splits)
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     quiet = {**training, "verbose": 0}
     scores: dict[str, dict[str, list]] = {}

@@ -123,6 +123,15 @@ class TrainingConfig(Strict):
     deterministic: bool = True
     verbose: Literal[0, 1, 2] = 2
 
+    @model_validator(mode="after")
+    def _xla_needs_nondeterminism(self) -> TrainingConfig:
+        if self.jit_compile and self.deterministic:
+            raise ValueError(
+                "jit_compile: true needs deterministic: false (Keras runs no "
+                "XLA-compiled step while TensorFlow's op determinism is on)"
+            )
+        return self
+
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -12,16 +12,9 @@ from dl_experiments.evaluation.reporting import (
     evaluate_classification,
 )
 from dl_experiments.modelling.cross_validation import cross_validate_classifier
+from dl_experiments.pipelines.wildfire.params import EvaluationConfig
 from dl_experiments.preprocessing.tabular import make_model_input
 from dl_experiments.validation import parse_params, validate_table
-from dl_experiments.validation.params import Strict
-
-
-class EvaluationConfig(Strict):
-    """How the wildfire classifier is judged."""
-
-    threshold: float = 0.5
-    cv_folds: int = 5
 
 
 def validate_sensor_readings(readings: pd.DataFrame, schema: dict) -> pd.DataFrame:

@@ -8,11 +8,20 @@ sensor_readings ─ validate ─ make_target ─ split ─┬─ fit_preprocesso
 
 from kedro.pipeline import Node, Pipeline
 
+from dl_experiments.evaluation.report import report_node
 from dl_experiments.evaluation.reporting import model_figures
 from dl_experiments.modelling.baselines import fit_classification_baselines
 from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
 from dl_experiments.pipelines.wildfire import nodes
 from dl_experiments.preprocessing.tabular import fit_preprocessor, split_data
+
+FIGURES = [
+    "training_history",
+    "network",
+    "confusion_matrix",
+    "roc_pr_curves",
+    "threshold_calibration",
+]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -125,6 +134,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             name="plot_evaluation",
             tags="reporting",
         ),
+        report_node("wildfire", figures=FIGURES),
     ]
     return Pipeline(
         [*ingestion, *preprocessing, *training, *reporting],

@@ -1,0 +1,245 @@
+"""Bad parameters are rejected against each pipeline's declared schema, before a run.
+
+Each case is a single wrong value in otherwise valid parameters; the error must name
+the dotted parameter, the value found and what was expected.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import pkgutil
+from typing import Any
+
+import pytest
+from kedro.config import OmegaConfigLoader
+from omegaconf import OmegaConf
+
+import dl_experiments.pipelines
+from dl_experiments.hooks import parameters_schema
+from dl_experiments.validation import ParameterValidationError, parse_params
+from tests.conftest import PROJECT_ROOT, run_kedro
+from tests.robustness.conftest import derived_files
+
+
+def load_parameters(env: str) -> dict[str, Any]:
+    loader = OmegaConfigLoader(
+        str(PROJECT_ROOT / "conf"),
+        base_env="base",
+        default_run_env=env,
+        merge_strategy={"parameters": "soft"},
+    )
+    return loader["parameters"]
+
+
+EXPERIMENTS = ("wildfire", "housing", "fashion_mnist")
+
+
+def experiment_packages() -> list[str]:
+    """The experiment pipeline packages present in the project."""
+    names = {
+        info.name for info in pkgutil.iter_modules(dl_experiments.pipelines.__path__)
+    }
+    return [name for name in EXPERIMENTS if name in names]
+
+
+def with_override(params: dict, dotted: str, value: Any) -> dict:
+    """A deep copy of ``params`` with one dotted key set (added when absent)."""
+    changed = copy.deepcopy(params)
+    *parents, leaf = dotted.split(".")
+    node = changed
+    for key in parents:
+        node = node[key]
+    node[leaf] = value
+    return changed
+
+
+def nested(dotted: dict[str, Any]) -> dict[str, Any]:
+    """``{"a.b": 1}`` -> ``{"a": {"b": 1}}``, as ``kedro run --params`` does."""
+    dotlist = [f"{key}={value}" for key, value in dotted.items()]
+    return OmegaConf.to_container(OmegaConf.from_dotlist(dotlist))
+
+
+@pytest.mark.parametrize("package", experiment_packages())
+@pytest.mark.parametrize("env", ["base", "test"])
+def test_shipped_parameters_match_the_declared_schema(package, env):
+    schema = parameters_schema(package)
+    assert schema is not None, f"pipelines/{package} exports no PARAMETERS_SCHEMA"
+    parse_params(schema, load_parameters(env)[package], package)
+
+
+WILDFIRE_CASES = {
+    # case: (dotted parameter, bad value, words the message must contain)
+    "negative_dropout": (
+        "model.dropout",
+        -0.1,
+        ["wildfire.model.dropout", "-0.1", "greater than or equal to 0"],
+    ),
+    "zero_epochs": (
+        "training.epochs",
+        0,
+        ["wildfire.training.epochs", "0", "greater than 0"],
+    ),
+    "unknown_activation": (
+        "model.activation",
+        "sigmoidish",
+        ["wildfire.model.activation", "'sigmoidish'", "'relu'"],
+    ),
+    "unknown_optimizer": (
+        "training.optimizer",
+        "adamax",
+        ["wildfire.training.optimizer", "'adamax'", "'adam'"],
+    ),
+    "test_fraction_above_one": (
+        "split.test_size",
+        1.5,
+        ["wildfire.split.test_size", "1.5", "less than 1"],
+    ),
+    "fractions_leave_no_training_rows": (
+        "split.validation_size",
+        0.8,
+        ["test_size + validation_size must be below 1"],
+    ),
+    "feature_column_not_in_schema": (
+        "features.numeric",
+        ["temp", "humidity", "rain"],
+        ["features ['humidity'] are not columns of data.schema", "declared columns"],
+    ),
+    "target_column_not_in_schema": (
+        "target.column",
+        "burned",
+        ["target.column 'burned'", "declared columns"],
+    ),
+    "misspelt_key": (
+        "training.epoch",
+        5,
+        ["wildfire.training.epoch", "unknown parameter"],
+    ),
+    "negative_learning_rate": (
+        "training.learning_rate",
+        -0.01,
+        ["wildfire.training.learning_rate", "-0.01"],
+    ),
+    "zero_batch_size": ("training.batch_size", 0, ["wildfire.training.batch_size"]),
+    "empty_hidden_layers": ("model.hidden_units", [], ["wildfire.model.hidden_units"]),
+    "unknown_column_type": (
+        "data.schema.columns.RH.type",
+        "percent",
+        ["wildfire.data.schema.columns.RH.type"],
+    ),
+    "min_above_max": ("data.schema.columns.RH.min", 200, ["min (200.0) is above max"]),
+    "unknown_duplicates_policy": (
+        "data.schema.duplicates",
+        "drop",
+        ["wildfire.data.schema.duplicates", "'drop'"],
+    ),
+    "one_fold": ("evaluation.cv_folds", 1, ["wildfire.evaluation.cv_folds", "1"]),
+    "text_seed": ("seed", "forty-two", ["wildfire.seed", "'forty-two'"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WILDFIRE_CASES))
+def test_wildfire_schema_rejects(case):
+    dotted, value, expected = WILDFIRE_CASES[case]
+    schema = parameters_schema("wildfire")
+    params = with_override(load_parameters("base")["wildfire"], dotted, value)
+    with pytest.raises(ParameterValidationError) as raised:
+        parse_params(schema, params, "wildfire")
+    message = str(raised.value)
+    for words in expected:
+        assert words in message, message
+
+
+def test_all_problems_are_reported_at_once():
+    params = load_parameters("base")["wildfire"]
+    for dotted, value in [("model.dropout", -1), ("training.epochs", 0)]:
+        params = with_override(params, dotted, value)
+    with pytest.raises(ParameterValidationError) as raised:
+        parse_params(parameters_schema("wildfire"), params, "wildfire")
+    assert len(raised.value.problems) == 2
+
+
+def test_hook_stops_the_run_before_any_node(project):
+    with pytest.raises(ParameterValidationError, match=r"wildfire\.model\.dropout"):
+        run_kedro(project, "wildfire", params=nested({"wildfire.model.dropout": -0.1}))
+    assert derived_files(project) == []
+
+
+def test_hook_checks_a_partial_run_too(project):
+    """``--tags=reporting`` still validates the whole tree of its namespace."""
+    with pytest.raises(ParameterValidationError, match=r"wildfire\.training\.epochs"):
+        run_kedro(
+            project,
+            "wildfire",
+            params=nested({"wildfire.training.epochs": 0}),
+            tags=["reporting"],
+        )
+    assert derived_files(project) == []
+
+
+def test_every_experiment_package_is_checked():
+    """Each experiment declares its schema, so the hook never skips one."""
+    for package in experiment_packages():
+        module = importlib.import_module(f"dl_experiments.pipelines.{package}")
+        assert hasattr(module, "PARAMETERS_SCHEMA"), package
+
+
+# Cases every experiment shares (same model / training pieces of the schema).
+COMMON_CASES = {
+    "negative_dropout": ("model.dropout", -0.1, "model.dropout = -0.1"),
+    "zero_epochs": ("training.epochs", 0, "training.epochs = 0"),
+    "unknown_activation": ("model.activation", "sigmoidish", "'sigmoidish'"),
+    "unknown_optimizer": ("training.optimizer", "adamax", "'adamax'"),
+    "misspelt_key": ("training.epoch", 5, "unknown parameter"),
+}
+FRACTION = {
+    "wildfire": "split.test_size",
+    "housing": "split.test_size",
+    "fashion_mnist": "split.validation_size",
+}
+MISSING_FEATURE = {
+    "wildfire": ("features.numeric", ["temp", "rain", "Rooms"]),
+    "housing": ("features.numeric", ["MedInc", "Rooms"]),
+}
+
+
+@pytest.mark.parametrize("package", experiment_packages())
+@pytest.mark.parametrize("case", sorted(COMMON_CASES))
+def test_every_experiment_rejects(package, case):
+    dotted, value, expected = COMMON_CASES[case]
+    params = with_override(load_parameters("test")[package], dotted, value)
+    with pytest.raises(ParameterValidationError) as raised:
+        parse_params(parameters_schema(package), params, package)
+    assert f"{package}.{dotted}" in str(raised.value)
+    assert expected in str(raised.value)
+
+
+@pytest.mark.parametrize("package", experiment_packages())
+def test_every_experiment_rejects_a_fraction_above_one(package):
+    params = with_override(load_parameters("test")[package], FRACTION[package], 1.5)
+    with pytest.raises(ParameterValidationError, match=r"= 1\.5: Input should be less"):
+        parse_params(parameters_schema(package), params, package)
+
+
+@pytest.mark.parametrize(
+    "package", [name for name in experiment_packages() if name in MISSING_FEATURE]
+)
+def test_every_tabular_experiment_rejects_an_unknown_feature_column(package):
+    dotted, value = MISSING_FEATURE[package]
+    params = with_override(load_parameters("test")[package], dotted, value)
+    with pytest.raises(ParameterValidationError, match=r"\['Rooms'\]"):
+        parse_params(parameters_schema(package), params, package)
+
+
+def test_parameters_are_checked_before_other_hooks_start(project):
+    """A bad parameter wins over "no saved model": the schema hook runs first."""
+    with pytest.raises(ParameterValidationError, match=r"wildfire\.training\.epochs"):
+        run_kedro(
+            project,
+            "wildfire_predict",
+            params=nested({"wildfire.training.epochs": 0}),
+        )
+
+
+def test_a_namespace_without_a_package_is_not_checked():
+    assert parameters_schema("no_such_experiment") is None
