@@ -1,5 +1,7 @@
 """Kedro datasets for formats kedro-datasets lacks."""
 
 from dl_experiments.datasets.figure_dataset import FigureDataset
+from dl_experiments.datasets.idx_dataset import IDXDataset, IDXFormatError
+from dl_experiments.datasets.metrics_history import MetricsHistoryDataset
 
-__all__ = ["FigureDataset"]
+__all__ = ["FigureDataset", "IDXDataset", "IDXFormatError", "MetricsHistoryDataset"]

@@ -105,8 +105,11 @@ def classification_metrics(
         metrics["roc_auc"] = None
         metrics["average_precision"] = None
         metrics["note"] = "AUCs need every class among the true labels"
+    # Clipped away from 0 and 1, then renormalised: float32 softmax rows sum to 1
+    # only within ~1e-7, more than scikit-learn's check for probabilities allows.
+    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
     metrics["log_loss"] = _number(
-        log_loss(y_true, np.clip(probabilities, 1e-7, 1 - 1e-7), labels=labels)
+        log_loss(y_true, clipped / clipped.sum(axis=1, keepdims=True), labels=labels)
     )
     metrics["per_class"] = {
         name: {

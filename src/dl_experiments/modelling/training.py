@@ -24,10 +24,19 @@ LOSSES = {
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
-    """Seed Python, NumPy and TensorFlow; optionally force deterministic TF ops."""
+    """Seed Python, NumPy and TensorFlow; deterministic TF ops on or off.
+
+    Op determinism is process-wide, so it is switched off again when not asked for
+    (an earlier run in the same process may have switched it on); Keras runs no
+    XLA-compiled step while it is on.
+    """
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+    else:
+        from tensorflow.python.framework import config  # noqa: PLC0415 - no public API
+
+        config.disable_op_determinism()
 
 
 def task_metrics(task: Task) -> list[Any]:
@@ -46,7 +55,11 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     ``multi_worker_mirrored`` reads the cluster from the ``TF_CONFIG`` variable.
     """
     if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
+        if tf.config.list_logical_devices("GPU"):
+            return tf.distribute.MirroredStrategy()
+        # Without GPUs MirroredStrategy would take only the first CPU; name them all.
+        cpus = [device.name for device in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices=cpus)
     if name == "multi_worker_mirrored":
         return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.get_strategy()
@@ -160,6 +173,11 @@ def train_keras_model(
         epoch, wall time and training throughput.
     """
     seed_everything(seed, config.deterministic)
+    if config.mixed_precision and not tf.config.list_physical_devices("GPU"):
+        logger.warning(
+            "mixed_precision is on without a GPU: float16 on a CPU is slower than "
+            "float32, set training.mixed_precision: false on this machine"
+        )
     keras.mixed_precision.set_global_policy(
         "mixed_float16" if config.mixed_precision else "float32"
     )
@@ -175,7 +193,7 @@ def train_keras_model(
             jit_compile=config.jit_compile,
         )
     timer = _EpochTimer()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     fitted = model.fit(
         make_dataset(x_train, y_train, config.batch_size, shuffle=True, seed=seed),
         validation_data=make_dataset(*validation, config.batch_size, False, seed),
@@ -186,6 +204,7 @@ def train_keras_model(
         verbose=config.verbose,
     )
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     keras.mixed_precision.set_global_policy("float32")
     history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
     monitor = config.early_stopping.monitor
@@ -198,6 +217,9 @@ def train_keras_model(
         "best_epoch": best + 1,
         "monitor": monitor,
         "training_seconds": round(seconds, 3),
+        # CPU time of the whole process (all threads) during fit: on a shared
+        # machine, wall time also counts the time other programs held the cores.
+        "training_cpu_seconds": round(cpu_seconds, 3),
         "seconds_per_epoch": [round(s, 3) for s in timer.seconds],
         "samples_per_second": round(len(x_train) * epochs_run / seconds, 1),
         "train_samples": len(x_train),

@@ -1,0 +1,254 @@
+"""IDX files (the MNIST / Fashion-MNIST format) as a Kedro dataset.
+
+An IDX file is a 4-byte magic number (two zero bytes, a type code, the number of
+dimensions), one big-endian int32 size per dimension, then the values in C order.
+Images are ``0x00000803`` (n x rows x columns, uint8), labels ``0x00000801`` (n).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from copy import deepcopy
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+import fsspec
+import numpy as np
+from kedro.io.core import (
+    AbstractVersionedDataset,
+    DatasetError,
+    Version,
+    get_filepath_str,
+    get_protocol_and_path,
+)
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+# IDX type code -> big-endian NumPy dtype.
+IDX_TYPES: dict[int, np.dtype] = {
+    0x08: np.dtype("u1"),
+    0x09: np.dtype("i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+TYPE_CODES = {dtype.newbyteorder("="): code for code, dtype in IDX_TYPES.items()}
+
+# What each kind of file must hold: the number of dimensions (the magic's last byte).
+KIND_DIMENSIONS = {"images": 3, "labels": 1}
+Kind = Literal["images", "labels"]
+
+
+class IDXFormatError(DatasetError):
+    """A file is not a readable IDX file of the expected kind."""
+
+
+def _magic(type_code: int, ndim: int) -> str:
+    return f"0x0000{type_code:02X}{ndim:02X}"
+
+
+def decode_idx(raw: bytes, source: str, kind: Kind | None = None) -> np.ndarray:
+    """Parse the bytes of an IDX file (already decompressed) into an array.
+
+    Vectorised: the data block becomes an array with one ``np.frombuffer`` call.
+    Every error names ``source``, what was found and what was expected.
+    """
+    where = f"IDX file '{source}'"
+    if len(raw) < 4:
+        raise IDXFormatError(
+            f"{where} is truncated: {len(raw)} byte(s), shorter than the 4-byte "
+            "magic number"
+        )
+    zeros, type_code, ndim = raw[:2], raw[2], raw[3]
+    found = f"0x{raw[:4].hex().upper()}"
+    if zeros != b"\x00\x00" or type_code not in IDX_TYPES or ndim == 0:
+        raise IDXFormatError(
+            f"{where} is not an IDX file: magic number {found}; expected 0x0000TTDD "
+            f"with a type code TT in {[f'{c:02X}' for c in IDX_TYPES]} and DD >= 1 "
+            "dimensions (images 0x00000803, labels 0x00000801)"
+        )
+    if kind is not None and ndim != KIND_DIMENSIONS[kind]:
+        expected = _magic(0x08, KIND_DIMENSIONS[kind])
+        actual = {3: "an images file", 1: "a labels file"}.get(ndim, f"{ndim}-D data")
+        raise IDXFormatError(
+            f"{where} holds {actual} (magic number {found}, {ndim} dimension(s)); "
+            f"expected {kind} ({expected}, {KIND_DIMENSIONS[kind]} dimension(s)). "
+            "Check that the catalog entry points at the right file."
+        )
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise IDXFormatError(
+            f"{where} is truncated: {len(raw)} bytes, shorter than its {header}-byte "
+            f"header ({ndim} dimension sizes after the magic number)"
+        )
+    shape = tuple(int(size) for size in np.frombuffer(raw, ">u4", ndim, 4))
+    dtype = IDX_TYPES[type_code]
+    expected_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    data_bytes = len(raw) - header
+    if data_bytes != expected_bytes:
+        problem = "is truncated" if data_bytes < expected_bytes else "is corrupt"
+        raise IDXFormatError(
+            f"{where} {problem}: the header promises shape {shape} of {dtype.name} "
+            f"({expected_bytes:,} data bytes) but the file has {data_bytes:,} data "
+            "bytes after the header"
+        )
+    values = np.frombuffer(raw, dtype, offset=header).reshape(shape)
+    return values.astype(dtype.newbyteorder("="), copy=False)
+
+
+def _idx_integer_dtype(array: np.ndarray) -> np.dtype:
+    """The smallest IDX integer type holding every value of an integer array."""
+    low, high = (int(array.min()), int(array.max())) if array.size else (0, 0)
+    for dtype in (np.uint8, np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return np.dtype(dtype)
+    raise DatasetError(
+        f"cannot write integers from {low} to {high} as IDX; expected values that "
+        "fit in int32"
+    )
+
+
+def encode_idx(data: np.ndarray) -> bytes:
+    """The IDX bytes of an array (uint8, int8, int16, int32, float32, float64).
+
+    Other integer arrays (int64 labels, say) are written as the smallest IDX
+    integer type that holds their values (uint8 for class indices 0-9).
+    """
+    array = np.asarray(data)
+    if array.dtype.kind in "iub" and array.dtype.newbyteorder("=") not in TYPE_CODES:
+        array = array.astype(_idx_integer_dtype(array))
+    native = array.dtype.newbyteorder("=")
+    if native not in TYPE_CODES or array.ndim == 0 or array.ndim > 255:
+        raise DatasetError(
+            f"cannot write an array of dtype {array.dtype} with {array.ndim} "
+            "dimension(s) as IDX; expected 1-255 dimensions of uint8, int8, int16, "
+            "int32, float32 or float64"
+        )
+    code = TYPE_CODES[native]
+    header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
+    return header + np.ascontiguousarray(array, IDX_TYPES[code]).tobytes()
+
+
+def decompress(raw: bytes, source: str) -> bytes:
+    """Gunzip ``raw`` when it starts with the gzip magic bytes; else return it."""
+    if not raw.startswith(GZIP_MAGIC):
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise IDXFormatError(
+            f"IDX file '{source}' starts like a gzip file but cannot be "
+            f"decompressed ({type(exc).__name__}: {exc}); expected a complete "
+            "gzip stream (the download may be cut short or damaged)"
+        ) from None
+
+
+class IDXDataset(AbstractVersionedDataset[np.ndarray, np.ndarray]):
+    """An IDX file, gzip-compressed or not, loaded as a NumPy array.
+
+    Compression is recognised by the file's first bytes, not by its name. ``kind``
+    (``images`` or ``labels``) makes loading check that the file holds that kind
+    of data. Saving writes IDX, gzip-compressed when ``save_args.compress`` is true
+    (by default when the path ends in ``.gz``).
+
+    Example:
+        ```yaml
+        fashion_mnist.train_images:
+          type: dl_experiments.datasets.IDXDataset
+          filepath: data/01_raw/train-images-idx3-ubyte.gz
+          kind: images
+        ```
+    """
+
+    def __init__(  # noqa: PLR0913
+        self,
+        *,
+        filepath: str | os.PathLike,
+        kind: Kind | None = None,
+        save_args: dict[str, Any] | None = None,
+        version: Version | None = None,
+        credentials: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Create an IDX dataset.
+
+        Args:
+            filepath: Path to the file, optionally with an fsspec protocol prefix.
+            kind: ``images`` (3 dimensions) or ``labels`` (1 dimension); checked
+                on load. ``None`` accepts any IDX file.
+            save_args: ``compress`` (bool) and ``compresslevel`` (0-9, default 6).
+            version: Kedro version (load / save timestamps), or ``None``.
+            credentials: Passed to the fsspec filesystem.
+            fs_args: Passed to the fsspec filesystem constructor.
+            metadata: Ignored by Kedro; for plugins such as kedro-viz.
+        """
+        if kind is not None and kind not in KIND_DIMENSIONS:
+            raise DatasetError(
+                f"IDXDataset '{filepath}': kind={kind!r}; expected one of "
+                f"{sorted(KIND_DIMENSIONS)} or no kind"
+            )
+        protocol, path = get_protocol_and_path(str(filepath), version)
+        fs_options = deepcopy(fs_args) or {}
+        if protocol == "file":
+            fs_options.setdefault("auto_mkdir", True)
+        self._protocol = protocol
+        self._fs = fsspec.filesystem(protocol, **(credentials or {}), **fs_options)
+        self._kind = kind
+        self._save_args = {
+            "compress": str(filepath).endswith(".gz"),
+            "compresslevel": 6,
+            **(save_args or {}),
+        }
+        self.metadata = metadata
+        super().__init__(
+            filepath=PurePosixPath(path),
+            version=version,
+            exists_function=self._fs.exists,
+            glob_function=self._fs.glob,
+        )
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "filepath": self._filepath,
+            "protocol": self._protocol,
+            "kind": self._kind,
+            "version": self._version,
+        }
+
+    def load(self) -> np.ndarray:
+        """The file's values as an array (uint8 ``(n, rows, cols)`` for images)."""
+        path = get_filepath_str(self._get_load_path(), self._protocol)
+        with self._fs.open(path, mode="rb") as file:
+            raw = file.read()
+        return decode_idx(decompress(raw, path), path, self._kind)
+
+    def save(self, data: np.ndarray) -> None:
+        """Write ``data`` as IDX (gzip-compressed if configured)."""
+        array = np.asarray(data)
+        if self._kind is not None and array.ndim != KIND_DIMENSIONS[self._kind]:
+            raise DatasetError(
+                f"IDX file '{self._filepath}' is for {self._kind} "
+                f"({KIND_DIMENSIONS[self._kind]} dimension(s)); got an array of "
+                f"shape {array.shape}"
+            )
+        raw = encode_idx(array)
+        if self._save_args["compress"]:
+            raw = gzip.compress(
+                raw, compresslevel=self._save_args["compresslevel"], mtime=0
+            )
+        path = get_filepath_str(self._get_save_path(), self._protocol)
+        with self._fs.open(path, mode="wb") as file:
+            file.write(raw)
+        self._fs.invalidate_cache(path)
+
+    def _exists(self) -> bool:
+        try:
+            path = get_filepath_str(self._get_load_path(), self._protocol)
+        except DatasetError:
+            return False
+        return self._fs.exists(path)

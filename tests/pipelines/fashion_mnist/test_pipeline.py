@@ -1,0 +1,161 @@
+"""End-to-end runs of the fashion_mnist pipeline in the test environment
+(2,000 training and 500 test images, one epoch)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dl_experiments.datasets import IDXDataset
+from tests.conftest import PROJECT_ROOT, run_kedro
+
+pytestmark = pytest.mark.e2e
+
+FIGURES = [
+    "training_history",
+    "network",
+    "confusion_matrix",
+    "roc_pr_curves",
+    "misclassified",
+    "confused_pairs",
+    "class_error_rates",
+]
+ARTIFACTS = [
+    "data/06_models/fashion_mnist/model.keras",
+    "data/07_model_output/fashion_mnist/training_history.json",
+    "data/07_model_output/fashion_mnist/test_predictions.parquet",
+    "data/05_model_input/fashion_mnist/test_set_images.idx.gz",
+    "data/05_model_input/fashion_mnist/test_set_labels.idx.gz",
+    "data/08_reporting/fashion_mnist/metrics.json",
+    *[f"data/08_reporting/fashion_mnist/{name}.png" for name in FIGURES],
+]
+CLASS_NAMES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+
+
+def versions(project: Path, artifact: str) -> list[Path]:
+    return sorted((project / artifact).glob("*/*"))
+
+
+def latest_json(project: Path, artifact: str) -> dict:
+    return json.loads(versions(project, artifact)[-1].read_text())
+
+
+@pytest.fixture(scope="module")
+def trained(project_factory) -> Path:
+    project = project_factory("fashion_mnist")
+    run_kedro(project, "fashion_mnist")
+    return project
+
+
+def test_a_run_writes_every_artifact_once(trained):
+    for artifact in ARTIFACTS:
+        found = versions(trained, artifact)
+        assert len(found) == 1, f"{artifact}: {found}"
+        assert found[0].stat().st_size > 0, artifact
+    png = versions(trained, "data/08_reporting/fashion_mnist/misclassified.png")[0]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_test_environment_trains_on_a_stratified_subset(trained):
+    history = latest_json(trained, "data/07_model_output/fashion_mnist/training_history.json")
+    assert history["train_samples"] == 1_800
+    assert history["validation_samples"] == 200
+    assert history["epochs_run"] == 1
+    labels = IDXDataset(
+        filepath=str(versions(trained, ARTIFACTS[4])[0]), kind="labels"
+    ).load()
+    assert np.bincount(labels).tolist() == [50] * 10
+
+
+def test_metrics_cover_every_class_by_name(trained):
+    metrics = latest_json(trained, "data/08_reporting/fashion_mnist/metrics.json")
+    model = metrics["model"]
+    assert model["n_samples"] == 500
+    assert list(model["per_class"]) == CLASS_NAMES
+    assert sum(c["support"] for c in model["per_class"].values()) == 500
+    for key in (
+        "accuracy",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+        "precision_weighted",
+        "recall_weighted",
+        "f1_weighted",
+        "top_2_accuracy",
+        "roc_auc",
+    ):
+        assert 0.0 <= model[key] <= 1.0, key
+    assert model["top_2_accuracy"] >= model["accuracy"]
+    assert model["log_loss"] > 0
+    matrix = np.array(model["confusion_matrix"]["matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 500
+    assert np.trace(matrix) / 500 == pytest.approx(model["accuracy"])
+    # One epoch on 1,800 images already beats chance (0.1) by far.
+    assert model["accuracy"] > 0.3
+    assert metrics["training"]["epochs_run"] == 1
+
+
+def test_predictions_line_up_with_the_saved_test_images(trained):
+    predictions = pd.read_parquet(versions(trained, ARTIFACTS[2])[0])
+    labels = IDXDataset(filepath=str(versions(trained, ARTIFACTS[4])[0])).load()
+    assert list(predictions.columns) == ["y_true", *[f"proba_{i}" for i in range(10)]]
+    np.testing.assert_array_equal(predictions["y_true"], labels)
+
+
+def test_reporting_stage_reruns_from_the_saved_model(trained):
+    before = latest_json(trained, "data/08_reporting/fashion_mnist/metrics.json")
+    run_kedro(trained, "fashion_mnist", tags=["reporting"])
+    assert len(versions(trained, "data/06_models/fashion_mnist/model.keras")) == 1
+    assert len(versions(trained, "data/08_reporting/fashion_mnist/metrics.json")) == 2
+    after = latest_json(trained, "data/08_reporting/fashion_mnist/metrics.json")
+    assert after["model"] == before["model"]
+
+
+def _override_catalog(project: Path, entries: dict[str, str]) -> None:
+    lines = []
+    for name, filepath in entries.items():
+        kind = "labels" if name.endswith("labels") else "images"
+        lines += [
+            f"{name}:",
+            "  type: dl_experiments.datasets.IDXDataset",
+            f"  filepath: {filepath}",
+            f"  kind: {kind}",
+        ]
+    (project / "conf" / "test" / "catalog_override.yml").write_text("\n".join(lines))
+
+
+def test_a_truncated_file_stops_the_run_naming_the_file(project):
+    source = PROJECT_ROOT / "data" / "01_raw" / "train-labels-idx1-ubyte.gz"
+    broken = project / "broken-labels.gz"
+    broken.write_bytes(gzip.compress(gzip.decompress(source.read_bytes())[:-1000]))
+    _override_catalog(project, {"fashion_mnist.train_labels": str(broken)})
+    with pytest.raises(Exception, match="truncated") as error:
+        run_kedro(project, "fashion_mnist")
+    assert str(broken) in str(error.value)
+    assert "header promises shape (60000,)" in str(error.value)
+    assert not (project / "data" / "06_models" / "fashion_mnist").exists()
+
+
+def test_labels_of_the_other_split_stop_the_run_before_training(project):
+    test_labels = PROJECT_ROOT / "data" / "01_raw" / "t10k-labels-idx1-ubyte.gz"
+    _override_catalog(project, {"fashion_mnist.train_labels": str(test_labels)})
+    with pytest.raises(Exception, match="60,000 images but 10,000 labels") as error:
+        run_kedro(project, "fashion_mnist")
+    assert "train-images-idx3-ubyte.gz" in str(error.value)
+    assert not (project / "data" / "06_models" / "fashion_mnist").exists()
