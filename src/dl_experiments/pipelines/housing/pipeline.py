@@ -8,6 +8,7 @@ districts ─ validate ─ subsample ─ rotated coordinates ─ make_target ─
 
 from kedro.pipeline import Node, Pipeline
 
+from dl_experiments.evaluation.report import report_node
 from dl_experiments.evaluation.reporting import model_figures
 from dl_experiments.modelling.baselines import fit_regression_baselines
 from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
@@ -135,8 +136,21 @@ def create_pipeline(**kwargs) -> Pipeline:
             name="plot_evaluation",
             tags="reporting",
         ),
+        report_node(
+            "housing",
+            figures=[
+                "training_history",
+                "network",
+                "predicted_vs_actual",
+                "residuals",
+                "residual_histogram",
+                "error_map",
+                "error_by_decile",
+            ],
+        ),
     ]
     return Pipeline(
         [*ingestion, *preprocessing, *training, *reporting],
         namespace="housing",
+        parameters={"params:housing"},
     )

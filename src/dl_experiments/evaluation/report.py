@@ -1,0 +1,255 @@
+"""One self-contained HTML page per run: parameters, metrics and figures.
+
+The page needs no Python and no network to read: figures are embedded as base64
+PNGs, styling is inline. Every pipeline adds it with one line,
+``report_node("<namespace>", figures=[...])``, and the catalog saves it as a
+versioned ``<namespace>.report`` next to the metrics it summarises.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping, Sequence
+from functools import partial, update_wrapper
+from html import escape
+from typing import Any
+
+import pandas as pd
+from kedro.pipeline import Node
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
+       color: #222; line-height: 1.4; padding: 0 1rem; }
+h1 { border-bottom: 2px solid #444; padding-bottom: .3rem; }
+h2 { margin-top: 2.2rem; border-bottom: 1px solid #bbb; }
+table { border-collapse: collapse; margin: .6rem 0 1.2rem; font-size: .9rem; }
+th, td { border: 1px solid #ccc; padding: .25rem .6rem; text-align: left;
+         vertical-align: top; }
+th { background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1rem 0 2rem; }
+figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-weight: 600; margin-bottom: .4rem; }
+nav a { margin-right: 1rem; }
+"""
+
+_RESERVED = frozenset({"params", "metrics", "title"})
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _cell(value: Any) -> str:
+    """A table cell: numbers right-aligned and rounded, the rest as text."""
+    if isinstance(value, bool) or value is None:
+        return f"<td>{'' if value is None else escape(str(value))}</td>"
+    if isinstance(value, int):
+        return f'<td class="num">{value}</td>'
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "<td></td>"
+        text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+        return f'<td class="num">{text}</td>'
+    if isinstance(value, list | dict):
+        value = json.dumps(value)
+    return f"<td>{escape(str(value))}</td>"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{escape(str(name))}</th>" for name in header)
+    body = "".join(
+        f"<tr><th>{escape(str(row[0]))}</th>{''.join(_cell(v) for v in row[1:])}</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a.b": value}`` for every leaf of a nested dict (lists are leaves)."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat |= _flatten(value, f"{name}.")
+        else:
+            flat[name] = value
+    return flat
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _params_section(params: Mapping[str, Any]) -> str:
+    rows = [(name, value) for name, value in _flatten(params).items()]
+    return "<h2 id='parameters'>Parameters</h2>" + _table(["parameter", "value"], rows)
+
+
+def models_table(metrics: Mapping[str, Any]) -> pd.DataFrame:
+    """The scalar test-set metrics, one row each, the model beside every baseline
+    (from a metrics dict laid out as ``{"model": {...}, "baselines": {name: {...}}}``)."""
+    columns = {"model": metrics["model"], **(metrics.get("baselines") or {})}
+    names: list[str] = []
+    for result in columns.values():
+        names += [k for k, v in result.items() if _is_scalar(v) and k not in names]
+    return pd.DataFrame(
+        {column: [result.get(n) for n in names] for column, result in columns.items()},
+        index=pd.Index(names, name="metric"),
+        dtype=object,
+    )
+
+
+def cross_validation_table(cross_validation: Mapping[str, Any]) -> pd.DataFrame:
+    """``mean ± std`` of each metric (rows) for each cross-validated model (columns)."""
+    models = cross_validation.get("models") or {}
+    names: list[str] = []
+    for result in models.values():
+        names += [k for k in result if k not in names]
+    cells: dict[str, list[str]] = {}
+    for model, result in models.items():
+        cells[model] = []
+        for name in names:
+            summary = result.get(name) or {}
+            mean, std = summary.get("mean"), summary.get("std")
+            cells[model].append(
+                ""
+                if mean is None
+                else f"{mean:.4g} ± {0.0 if std is None else std:.4g}"
+            )
+    return pd.DataFrame(cells, index=pd.Index(names, name="metric (mean ± std)"))
+
+
+def _frame(table: pd.DataFrame) -> str:
+    rows = [(name, *row.values()) for name, row in table.to_dict("index").items()]
+    return _table([table.index.name or "", *table.columns], rows)
+
+
+def _detail(name: str, value: Any) -> str:
+    """Any other part of the metrics: tables where the shape allows, else JSON."""
+    if isinstance(value, Mapping) and "matrix" in value and "labels" in value:
+        labels = [f"true {label}" for label in value["labels"]]
+        rows = [
+            (label, *row) for label, row in zip(labels, value["matrix"], strict=True)
+        ]
+        return _table(["", *(f"predicted {x}" for x in value["labels"])], rows)
+    if (
+        isinstance(value, Mapping)
+        and value
+        and all(isinstance(v, Mapping) for v in value.values())
+    ):
+        columns: list[str] = []
+        for row in value.values():
+            columns += [k for k in row if k not in columns]
+        rows = [(key, *(row.get(c) for c in columns)) for key, row in value.items()]
+        return _table(["", *columns], rows)
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        columns = []
+        for row in value:
+            columns += [k for k in row if k not in columns]
+        rows = [(i, *(row.get(c) for c in columns)) for i, row in enumerate(value)]
+        return _table(["#", *columns], rows)
+    if isinstance(value, Mapping):
+        return _table(["", "value"], list(_flatten(value).items()))
+    return f"<pre>{escape(json.dumps(value, indent=2))}</pre>"
+
+
+def _metrics_section(metrics: Mapping[str, Any]) -> str:
+    parts = ["<h2 id='metrics'>Metrics</h2>"]
+    rest = dict(metrics)
+    if isinstance(metrics.get("model"), Mapping):
+        with_baselines = " and baselines" if metrics.get("baselines") else ""
+        parts.append(f"<h3>Test set: model{with_baselines}</h3>")
+        parts.append(_frame(models_table(metrics)))
+        rest.pop("baselines", None)
+        model = rest.pop("model")
+        for key, value in model.items():
+            if not _is_scalar(value):
+                parts.append(
+                    f"<h3>Model: {escape(_title(key))}</h3>{_detail(key, value)}"
+                )
+    cv = rest.pop("cross_validation", None)
+    if isinstance(cv, Mapping) and isinstance(cv.get("models"), Mapping):
+        header = ", ".join(f"{k}: {v}" for k, v in cv.items() if _is_scalar(v))
+        parts.append(
+            f"<h3>Cross-validation</h3><p>{escape(header)}</p>"
+            f"{_frame(cross_validation_table(cv))}"
+        )
+    elif cv is not None:
+        rest["cross_validation"] = cv
+    scalars = {k: v for k, v in rest.items() if _is_scalar(v)}
+    if scalars:
+        parts.append(_table(["metric", "value"], list(scalars.items())))
+    for key, value in rest.items():
+        if key not in scalars:
+            parts.append(f"<h3>{escape(_title(key))}</h3>{_detail(key, value)}")
+    return "".join(parts)
+
+
+def _figures_section(figures: Mapping[str, bytes]) -> str:
+    parts = ["<h2 id='figures'>Figures</h2>"]
+    for name, png in figures.items():
+        if not isinstance(png, bytes | bytearray) or not png.startswith(b"\x89PNG"):
+            raise ValueError(
+                f"report figure '{name}': expected the PNG bytes of a saved figure "
+                f"(a FigureDataset), got {type(png).__name__}"
+            )
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(
+            f"<figure id='figure-{escape(name)}'><figcaption>{escape(_title(name))}"
+            f"</figcaption><img alt='{escape(name)}' src='data:image/png;base64,{data}'>"
+            "</figure>"
+        )
+    return "".join(parts)
+
+
+def build_report(
+    params: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    title: str = "Run report",
+    **figures: bytes,
+) -> str:
+    """A self-contained HTML page: the run's parameters, its metrics (the model beside
+    the baselines, cross-validation, details) and its figures embedded as PNGs."""
+    body = [
+        f"<h1>{escape(title)}</h1>",
+        "<nav><a href='#metrics'>Metrics</a><a href='#figures'>Figures</a>"
+        "<a href='#parameters'>Parameters</a></nav>",
+        _metrics_section(metrics),
+        _figures_section(figures),
+        _params_section(params),
+    ]
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{''.join(body)}</body></html>\n"
+    )
+
+
+def report_node(
+    namespace: str,
+    figures: Sequence[str],
+    metrics: str = "metrics",
+    name: str = "build_report",
+) -> Node:
+    """The node that writes ``<namespace>.report`` from the run's parameters, metrics
+    and the ``<figure>_plot`` datasets named in ``figures``.
+
+    Add it to a pipeline before namespacing it; the pipeline must keep the whole
+    parameter tree un-namespaced (``Pipeline(..., parameters={"params:<namespace>"})``).
+    """
+    clash = _RESERVED.intersection(figures)
+    if clash:
+        raise ValueError(
+            f"report_node: figure names {sorted(clash)} are reserved; "
+            f"expected names other than {sorted(_RESERVED)}"
+        )
+    func = update_wrapper(
+        partial(build_report, title=f"{namespace}: run report"), build_report
+    )
+    inputs = {"params": f"params:{namespace}", "metrics": metrics} | {
+        figure: f"{figure}_plot" for figure in figures
+    }
+    return Node(func, inputs, "report", name=name, tags="reporting")

@@ -1,0 +1,158 @@
+"""The run report: one self-contained HTML page of parameters, metrics and figures."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+from kedro.framework.project import pipelines
+from kedro.framework.startup import bootstrap_project
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.pipeline import Pipeline
+from kedro.runner import SequentialRunner
+from matplotlib import pyplot as plt
+
+from dl_experiments.evaluation.report import (
+    build_report,
+    cross_validation_table,
+    models_table,
+    report_node,
+)
+from dl_experiments.pipeline_registry import is_experiment
+
+matplotlib.use("Agg")
+
+METRICS = {
+    "model": {
+        "n_samples": 10,
+        "accuracy": 0.8125,
+        "positive_class": "fire",
+        "per_class": {"no": {"recall": 0.5}, "fire": {"recall": 0.75}},
+        "confusion_matrix": {"labels": ["no", "fire"], "matrix": [[3, 2], [1, 4]]},
+    },
+    "baselines": {
+        "majority_class": {"n_samples": 10, "accuracy": 0.5, "roc_auc": 0.5},
+    },
+    "cross_validation": {
+        "n_splits": 2,
+        "models": {"mlp": {"accuracy": {"mean": 0.61, "std": 0.02, "folds": [1, 2]}}},
+    },
+    "error_by_true_value_bin": [{"bin": 0, "mae": 0.25}, {"bin": 1, "mae": 0.5}],
+}
+
+
+def png(color: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.set_facecolor(color)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def embedded_images(html: str) -> list[bytes]:
+    return [
+        base64.b64decode(data)
+        for data in re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", html)
+    ]
+
+
+def test_models_table_puts_the_model_beside_each_baseline():
+    table = models_table(METRICS)
+    assert list(table.columns) == ["model", "majority_class"]
+    assert table.loc["accuracy"].tolist() == [0.8125, 0.5]
+    assert table.loc["roc_auc"].tolist() == [None, 0.5]
+    assert "per_class" not in table.index  # nested results get their own tables
+
+
+def test_cross_validation_table_shows_mean_and_std():
+    table = cross_validation_table(METRICS["cross_validation"])
+    assert table.loc["accuracy", "mlp"] == "0.61 ± 0.02"
+
+
+def test_report_holds_params_metrics_and_every_figure():
+    figures = {"roc_curve": png("red"), "network": png("blue")}
+    html = build_report(
+        {"seed": 7, "model": {"hidden_units": [32, 16]}}, METRICS, "run <1>", **figures
+    )
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<title>run &lt;1&gt;</title>" in html  # text is escaped
+    assert "<th>model.hidden_units</th><td>[32, 16]</td>" in html
+    assert '<th>seed</th><td class="num">7</td>' in html
+    header = "<th>metric</th><th>model</th><th>majority_class</th>"
+    assert header in html
+    assert (
+        '<th>accuracy</th><td class="num">0.8125</td><td class="num">0.5</td>' in html
+    )
+    assert "predicted fire" in html and "true no" in html
+    assert "0.61 ± 0.02" in html
+    assert '<th>1</th><td class="num">1</td><td class="num">0.5</td>' in html
+    assert embedded_images(html) == list(figures.values())
+    assert "http" not in html.replace("'data:image", "")  # nothing to fetch
+
+
+def test_report_rejects_a_figure_that_is_not_png_bytes():
+    with pytest.raises(ValueError, match="report figure 'roc_curve'.*PNG bytes"):
+        build_report({}, METRICS, roc_curve=plt.figure())
+
+
+def test_report_node_reads_the_namespace_params_metrics_and_plots():
+    node = report_node("demo", figures=["network", "roc_curve"])
+    assert set(node.inputs) == {
+        "params:demo",
+        "metrics",
+        "network_plot",
+        "roc_curve_plot",
+    }
+    assert node.outputs == ["report"] and node.tags == {"reporting"}
+    catalog = DataCatalog(
+        {
+            "params:demo": MemoryDataset({"seed": 3}),
+            "metrics": MemoryDataset(METRICS),
+            "network_plot": MemoryDataset(png("blue")),
+            "roc_curve_plot": MemoryDataset(png("red")),
+            "report": MemoryDataset(),
+        }
+    )
+    SequentialRunner().run(Pipeline([node]), catalog)
+    html = catalog.load("report")
+    assert "<h1>demo: run report</h1>" in html
+    assert len(embedded_images(html)) == 2
+
+
+def test_report_node_refuses_reserved_figure_names():
+    with pytest.raises(ValueError, match="reserved"):
+        report_node("demo", figures=["metrics"])
+
+
+@pytest.mark.e2e
+def test_every_experiment_run_saves_its_report(trained_project: Path):
+    bootstrap_project(trained_project)
+    experiments = [n for n in pipelines if n != "__default__" and is_experiment(n)]
+    assert "wildfire" in experiments
+    for name in experiments:
+        assert f"{name}.report" in pipelines[name].all_outputs(), name
+        folder = trained_project / "data" / "08_reporting" / name
+        report = sorted((folder / "report.html").glob("*/report.html"))[-1]
+        html = report.read_text(encoding="utf-8")
+        metrics_file = sorted((folder / "metrics.json").glob("*/metrics.json"))[-1]
+        assert report.parent.name == metrics_file.parent.name  # same run, same version
+        metrics = json.loads(metrics_file.read_text())
+        for baseline in metrics.get("baselines", {}):
+            assert f"<th>{baseline}</th>" in html
+        plots = {
+            ds.removeprefix(f"{name}.").removesuffix("_plot")
+            for ds in pipelines[name].all_outputs()
+            if ds.endswith("_plot")
+        }
+        saved = {  # the latest version of each figure
+            path.parent.parent.stem: path.read_bytes()
+            for path in sorted(folder.glob("*.png/*/*.png"))
+        }
+        assert plots <= set(saved)
+        assert sorted(embedded_images(html)) == sorted(saved[p] for p in plots)
