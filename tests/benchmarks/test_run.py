@@ -57,6 +57,11 @@ def test_benchmark_measures_stages_throughput_memory_and_overhead(tmp_path: Path
         overhead["kedro_training_stage_seconds"][0] / overhead["bare_keras_seconds"][0],
         rel=0.01,
     )
+    assert overhead["cpu_ratio"] == pytest.approx(
+        overhead["kedro_training_stage_cpu_seconds"][0]
+        / overhead["bare_keras_cpu_seconds"][0],
+        rel=0.01,
+    )
     memory = row["peak_memory_mib"]
     assert memory["process"] >= memory["training"] > 100
     table = (out / "results.md").read_text()
