@@ -26,16 +26,20 @@ def _import_tensorflow_quietly() -> None:
     """Import TensorFlow without its start-up noise.
 
     On a machine without a GPU, TensorFlow's C++ runtime prints CUDA-driver probes
-    and oneDNN notices on every import, before any log level applies. Unless the
-    user chose a level (``TF_CPP_MIN_LOG_LEVEL``), the import runs with stderr
-    silenced and later C++ messages below ERROR are filtered; Python exceptions
-    still propagate normally.
+    and oneDNN notices on import, and a failed ``cuInit`` when it first looks for
+    devices, before any log level applies. Unless the user chose a level
+    (``TF_CPP_MIN_LOG_LEVEL``), both happen here with stderr silenced and later C++
+    messages below ERROR are filtered; Python exceptions still propagate normally.
+    Listing the devices does not start TensorFlow's runtime, so thread settings
+    applied later by the project's hook still take effect.
     """
     if "tensorflow" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
         return
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     with _stderr_silenced():
-        import tensorflow  # noqa: F401, PLC0415
+        import tensorflow  # noqa: PLC0415
+
+        tensorflow.config.list_physical_devices()
 
 
 _import_tensorflow_quietly()

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from dl_experiments.modelling.scoring import (
-    class_names,
     score_images,
     summarise_classes,
     summarise_values,
 )
+from dl_experiments.preprocessing.tabular import class_names
 
 NAMES = ["a", "b", "c", "d"]
 

@@ -18,8 +18,6 @@ from sklearn.compose import ColumnTransformer
 
 from dl_experiments.modelling.images import predict_images
 from dl_experiments.modelling.tabular import predict_tabular
-from dl_experiments.preprocessing.tabular import TargetConfig
-from dl_experiments.validation import parse_params
 from dl_experiments.validation.params import Strict
 from dl_experiments.validation.rows import OnInvalid
 
@@ -39,14 +37,6 @@ class ImagePredictConfig(Strict):
     on_invalid: OnInvalid = "fail"
     invert: bool = False
     top_k: Annotated[int, Field(ge=1)] = 3
-
-
-def class_names(target: dict | TargetConfig) -> list[str]:
-    """(negative, positive) class names of a binary target, defaulting to the column's."""
-    config = parse_params(TargetConfig, target, "target")
-    if config.class_names:
-        return list(config.class_names)
-    return [f"not {config.column}", config.column]
 
 
 def _with_versions(predictions: pd.DataFrame, versions: dict[str, str]) -> pd.DataFrame:

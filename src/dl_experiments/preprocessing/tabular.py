@@ -65,6 +65,14 @@ class TargetConfig(Strict):
         return self
 
 
+def class_names(target: dict | TargetConfig) -> list[str]:
+    """(negative, positive) class names of a binary target, defaulting to the column's."""
+    config = parse_params(TargetConfig, target, "target")
+    if config.class_names:
+        return list(config.class_names)
+    return [f"not {config.column}", config.column]
+
+
 class FeatureConfig(Strict):
     """Which columns feed the model and how numeric ones are scaled."""
 

@@ -152,5 +152,6 @@ def test_inconsistent_features_name_the_parameter():
 
 
 def test_class_names_default_to_the_target_column():
-    assert nodes.class_names({"column": "status"}) == ["not status", "status"]
+    status = {"column": "status", "task": "binary", "positive_value": "fire"}
+    assert nodes.class_names(status) == ["not status", "status"]
     assert nodes.class_names(PARAMS["target"]) == ["no_fire", "fire"]

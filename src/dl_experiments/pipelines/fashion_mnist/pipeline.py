@@ -12,9 +12,9 @@ from kedro.pipeline import Node, Pipeline
 
 from dl_experiments.evaluation.images import image_figures
 from dl_experiments.evaluation.report import report_node
-from dl_experiments.evaluation.reporting import model_figures
 from dl_experiments.modelling.images import predict_images, train_image_classifier
 from dl_experiments.pipelines.fashion_mnist import nodes
+from dl_experiments.templates import model_figures_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -84,13 +84,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             name="evaluate",
             tags="reporting",
         ),
-        Node(
-            model_figures,
-            ["model", "training_history"],
-            {"training_history": "training_history_plot", "network": "network_plot"},
-            name="plot_model",
-            tags="reporting",
-        ),
+        model_figures_node(),
         Node(
             nodes.plot_evaluation,
             ["test_predictions", "params:data.class_names"],

@@ -9,16 +9,15 @@ districts ─ validate ─ subsample ─ rotated coordinates ─ make_target ─
 from kedro.pipeline import Node, Pipeline
 
 from dl_experiments.evaluation.report import report_node
-from dl_experiments.evaluation.reporting import model_figures
 from dl_experiments.modelling.baselines import fit_regression_baselines
-from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
 from dl_experiments.pipelines.housing import nodes
-from dl_experiments.preprocessing.tabular import fit_preprocessor, split_data, subsample
+from dl_experiments.preprocessing.tabular import subsample
+from dl_experiments.templates import tabular_model_nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """The housing experiment, namespaced ``housing``; nodes tagged by stage."""
-    ingestion = [
+    own = [
         Node(
             nodes.validate_districts,
             ["districts", "params:data.schema"],
@@ -26,8 +25,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             name="validate_districts",
             tags="ingestion",
         ),
-    ]
-    preprocessing = [
         Node(
             subsample,
             ["validated_districts", "params:data.subsample", "params:seed"],
@@ -57,65 +54,10 @@ def create_pipeline(**kwargs) -> Pipeline:
             tags="preprocessing",
         ),
         Node(
-            split_data,
-            ["model_input", "params:split", "params:seed"],
-            ["train_set", "validation_set", "test_set"],
-            name="split_data",
-            tags="preprocessing",
-        ),
-        Node(
-            fit_preprocessor,
-            ["train_set", "model_features", "params:data.schema"],
-            "preprocessor",
-            name="fit_preprocessor",
-            tags="preprocessing",
-        ),
-    ]
-    training = [
-        Node(
-            train_tabular_model,
-            [
-                "train_set",
-                "validation_set",
-                "preprocessor",
-                "params:target",
-                "params:model",
-                "params:training",
-                "params:seed",
-                "training_callbacks",
-            ],
-            ["model", "training_history"],
-            name="train_model",
-            tags="training",
-        ),
-    ]
-    reporting = [
-        Node(
-            predict_tabular,
-            ["model", "preprocessor", "test_set"],
-            "test_predictions",
-            name="predict_test_set",
-            tags="reporting",
-        ),
-        Node(
-            fit_regression_baselines,
-            ["train_set", "validation_set", "test_set", "preprocessor", "params:seed"],
-            "baseline_predictions",
-            name="fit_baselines",
-            tags="reporting",
-        ),
-        Node(
             nodes.evaluate,
             ["test_predictions", "baseline_predictions", "params:evaluation"],
             "metrics",
             name="evaluate",
-            tags="reporting",
-        ),
-        Node(
-            model_figures,
-            ["model", "training_history"],
-            {"training_history": "training_history_plot", "network": "network_plot"},
-            name="plot_model",
             tags="reporting",
         ),
         Node(
@@ -150,7 +92,10 @@ def create_pipeline(**kwargs) -> Pipeline:
         ),
     ]
     return Pipeline(
-        [*ingestion, *preprocessing, *training, *reporting],
+        [
+            *own,
+            *tabular_model_nodes(fit_regression_baselines, features="model_features"),
+        ],
         namespace="housing",
         parameters={"params:housing"},
     )

@@ -13,7 +13,7 @@ from dl_experiments.evaluation.reporting import (
 )
 from dl_experiments.modelling.cross_validation import cross_validate_classifier
 from dl_experiments.pipelines.wildfire.params import EvaluationConfig
-from dl_experiments.preprocessing.tabular import make_model_input
+from dl_experiments.preprocessing.tabular import class_names, make_model_input
 from dl_experiments.validation import parse_params, validate_table
 
 
@@ -27,12 +27,6 @@ def make_fire_target(
 ) -> pd.DataFrame:
     """Feature columns plus the binary fire target defined in parameters."""
     return make_model_input(readings, target, features, name="wildfire")
-
-
-def class_names(target: dict) -> list[str]:
-    """Class names for (negative, positive), defaulting to the target column's name."""
-    names = target.get("class_names")
-    return list(names) if names else [f"not {target['column']}", target["column"]]
 
 
 def cross_validate(

@@ -9,11 +9,9 @@ sensor_readings ─ validate ─ make_target ─ split ─┬─ fit_preprocesso
 from kedro.pipeline import Node, Pipeline
 
 from dl_experiments.evaluation.report import report_node
-from dl_experiments.evaluation.reporting import model_figures
 from dl_experiments.modelling.baselines import fit_classification_baselines
-from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
 from dl_experiments.pipelines.wildfire import nodes
-from dl_experiments.preprocessing.tabular import fit_preprocessor, split_data
+from dl_experiments.templates import tabular_model_nodes
 
 FIGURES = [
     "training_history",
@@ -26,7 +24,7 @@ FIGURES = [
 
 def create_pipeline(**kwargs) -> Pipeline:
     """The wildfire experiment, namespaced ``wildfire``; nodes tagged by stage."""
-    ingestion = [
+    own = [
         Node(
             nodes.validate_sensor_readings,
             ["sensor_readings", "params:data.schema"],
@@ -34,62 +32,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             name="validate_sensor_readings",
             tags="ingestion",
         ),
-    ]
-    preprocessing = [
         Node(
             nodes.make_fire_target,
             ["validated_readings", "params:target", "params:features"],
             "model_input",
             name="make_fire_target",
             tags="preprocessing",
-        ),
-        Node(
-            split_data,
-            ["model_input", "params:split", "params:seed"],
-            ["train_set", "validation_set", "test_set"],
-            name="split_data",
-            tags="preprocessing",
-        ),
-        Node(
-            fit_preprocessor,
-            ["train_set", "params:features", "params:data.schema"],
-            "preprocessor",
-            name="fit_preprocessor",
-            tags="preprocessing",
-        ),
-    ]
-    training = [
-        Node(
-            train_tabular_model,
-            [
-                "train_set",
-                "validation_set",
-                "preprocessor",
-                "params:target",
-                "params:model",
-                "params:training",
-                "params:seed",
-                "training_callbacks",
-            ],
-            ["model", "training_history"],
-            name="train_model",
-            tags="training",
-        ),
-    ]
-    reporting = [
-        Node(
-            predict_tabular,
-            ["model", "preprocessor", "test_set"],
-            "test_predictions",
-            name="predict_test_set",
-            tags="reporting",
-        ),
-        Node(
-            fit_classification_baselines,
-            ["train_set", "validation_set", "test_set", "preprocessor", "params:seed"],
-            "baseline_predictions",
-            name="fit_baselines",
-            tags="reporting",
         ),
         Node(
             nodes.cross_validate,
@@ -112,13 +60,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             tags="reporting",
         ),
         Node(
-            model_figures,
-            ["model", "training_history"],
-            {"training_history": "training_history_plot", "network": "network_plot"},
-            name="plot_model",
-            tags="reporting",
-        ),
-        Node(
             nodes.plot_evaluation,
             [
                 "test_predictions",
@@ -137,7 +78,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         report_node("wildfire", figures=FIGURES),
     ]
     return Pipeline(
-        [*ingestion, *preprocessing, *training, *reporting],
+        [*own, *tabular_model_nodes(fit_classification_baselines)],
         namespace="wildfire",
         parameters={"params:wildfire"},
     )

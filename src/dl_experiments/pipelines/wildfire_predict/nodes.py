@@ -10,10 +10,10 @@ from sklearn.compose import ColumnTransformer
 
 from dl_experiments.modelling.scoring import (
     PredictConfig,
-    class_names,
     score_binary,
     summarise_classes,
 )
+from dl_experiments.preprocessing.tabular import class_names
 from dl_experiments.validation import parse_params
 from dl_experiments.validation.rows import ROW, validate_new_rows
 
