@@ -17,7 +17,7 @@ import pandas as pd
 
 from dl_experiments.validation.errors import DataValidationError
 from dl_experiments.validation.params import parse_params
-from dl_experiments.validation.tabular import ColumnSchema, TableSchema, validate_table
+from dl_experiments.validation.tabular import TableSchema, cell_checks, validate_table
 
 logger = logging.getLogger(__name__)
 
@@ -25,55 +25,6 @@ OnInvalid = Literal["fail", "reject"]
 ROW = "row"
 REJECT_COLUMNS = [ROW, "column", "value", "problem"]
 MAX_LISTED = 20
-
-
-def _numeric_masks(
-    name: str, spec: ColumnSchema, raw: pd.Series
-) -> list[tuple[np.ndarray, str]]:
-    values = pd.to_numeric(raw, errors="coerce").astype("float64")
-    missing = raw.isna().to_numpy()
-    kind = "an integer" if spec.type == "integer" else "a number"
-    finite = values.where(~np.isinf(values))
-    low = spec.min if spec.min is not None else -np.inf
-    high = spec.max if spec.max is not None else np.inf
-    below = finite <= low if spec.exclusive_min else finite < low
-    lower = "<" if spec.exclusive_min else "<="
-    masks = [
-        (values.isna().to_numpy() & ~missing, f"is not a number; expected {kind}"),
-        (np.isinf(values.to_numpy()), "is infinite; expected a finite number"),
-        (
-            (finite.notna() & (below | (finite > high))).to_numpy(),
-            f"is outside the plausible range; expected {low:g} {lower} {name} "
-            f"<= {high:g}",
-        ),
-    ]
-    if spec.type == "integer":
-        masks.append(
-            (
-                (finite.notna() & (finite % 1 != 0)).to_numpy(),
-                "is not a whole number; expected an integer",
-            )
-        )
-    if spec.impute is None:
-        masks.append((missing, "is missing; expected a value"))
-    return masks
-
-
-def _categorical_masks(
-    spec: ColumnSchema, raw: pd.Series
-) -> list[tuple[np.ndarray, str]]:
-    missing = raw.isna().to_numpy()
-    masks = []
-    if spec.impute is None:
-        masks.append((missing, "is missing; expected a value"))
-    if spec.allowed is not None:
-        allowed = {str(value) for value in spec.allowed}
-        stripped = raw.astype("string").str.strip()
-        unknown = ~missing & ~stripped.isin(allowed).fillna(False).to_numpy(dtype=bool)
-        masks.append(
-            (unknown, f"is not an allowed value; expected one of {sorted(allowed)}")
-        )
-    return masks
 
 
 def row_problems(frame: pd.DataFrame, schema: TableSchema | dict) -> pd.DataFrame:
@@ -87,13 +38,9 @@ def row_problems(frame: pd.DataFrame, schema: TableSchema | dict) -> pd.DataFram
     records = []
     for name, spec in schema.columns.items():
         raw = frame[name]
-        masks = (
-            _categorical_masks(spec, raw)
-            if spec.type == "categorical"
-            else _numeric_masks(name, spec, raw)
-        )
-        for mask, problem in masks:
-            for position in np.flatnonzero(mask):
+        for check in cell_checks(name, spec, raw):
+            problem = f"{check.each}; {check.expected_each or check.expected}"
+            for position in np.flatnonzero(check.failed):
                 value = raw.iloc[position]
                 records.append(
                     {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
@@ -53,88 +54,124 @@ class TableSchema(Strict):
     min_rows: Annotated[int, Field(ge=1)] = 1
 
 
-def _rows(mask: pd.Series | np.ndarray, frame: pd.DataFrame) -> tuple[int, int]:
-    """Count of flagged rows and the first one as a 1-based data-row number."""
-    positions = np.flatnonzero(np.asarray(mask))
-    return len(positions), int(positions[0]) + 1 if len(positions) else 0
+@dataclass(frozen=True)
+class CellCheck:
+    """One rule of a column's schema, evaluated on every row at once.
+
+    ``failed`` flags the rows that break it. ``each`` says it of one cell ("is not a
+    number"), ``found`` of several ("are not numbers"); ``expected`` says what the
+    schema wants (``expected_each``, where given, for one cell). ``shows_value``
+    is false when the offending value is nothing to show (a missing cell).
+    """
+
+    failed: np.ndarray
+    each: str
+    found: str
+    expected: str
+    expected_each: str | None = None
+    shows_value: bool = True
 
 
-def _describe(mask: pd.Series, values: pd.Series, frame: pd.DataFrame) -> str:
-    count, first = _rows(mask, frame)
-    example = values[np.asarray(mask)].iloc[0]
-    if isinstance(example, np.generic):  # 47.6, not np.float64(47.6)
-        example = example.item()
-    return f"{count} of {len(frame)} rows, e.g. {example!r} in data row {first}"
+def cell_checks(name: str, spec: ColumnSchema, raw: pd.Series) -> list[CellCheck]:
+    """Every rule of ``spec`` as a row mask over ``raw``, vectorised.
 
-
-def _check_numeric(
-    name: str, spec: ColumnSchema, raw: pd.Series, frame: pd.DataFrame
-) -> tuple[pd.Series, list[str]]:
-    problems: list[str] = []
+    The single definition of what a valid cell is: training tables summarise the
+    failures per column (``validate_table``), new rows to score list them per cell
+    (``validation.rows``).
+    """
+    missing = raw.isna().to_numpy()
+    checks = []
+    if spec.impute is None:
+        checks.append(
+            CellCheck(
+                missing,
+                "is missing",
+                "are missing",
+                "expected no missing values, or set 'impute' for this column in "
+                "the schema",
+                expected_each="expected a value",
+                shows_value=False,
+            )
+        )
+    if spec.type == "categorical":
+        if spec.allowed is not None:
+            allowed = {str(value) for value in spec.allowed}
+            stripped = raw.astype("string").str.strip()
+            known = stripped.isin(allowed).fillna(False).to_numpy(dtype=bool)
+            checks.append(
+                CellCheck(
+                    ~missing & ~known,
+                    "is not an allowed value",
+                    "are not allowed values",
+                    f"expected one of {sorted(allowed)}",
+                )
+            )
+        return checks
     kind = "an integer" if spec.type == "integer" else "a number"
     values = pd.to_numeric(raw, errors="coerce").astype("float64")
-    missing = raw.isna().to_numpy()
-    not_numbers = values.isna().to_numpy() & ~missing
-    if not_numbers.any():
-        problems.append(
-            f"column '{name}': {_describe(not_numbers, raw, frame)} are not numbers; "
-            f"expected {kind}"
-        )
-    infinite = np.isinf(values.to_numpy())
-    if infinite.any():
-        problems.append(
-            f"column '{name}': {_describe(infinite, raw, frame)} are infinite; "
-            "expected finite values"
-        )
-    if missing.any() and spec.impute is None:
-        count, first = _rows(missing, frame)
-        problems.append(
-            f"column '{name}': {count} of {len(frame)} rows are missing (first in "
-            f"data row {first}); expected no missing values, or set 'impute' for "
-            "this column in the schema"
-        )
     finite = values.where(~np.isinf(values))
-    if spec.type == "integer":
-        fractional = (finite.notna() & (finite % 1 != 0)).to_numpy()
-        if fractional.any():
-            problems.append(
-                f"column '{name}': {_describe(fractional, raw, frame)} are not whole "
-                "numbers; expected an integer"
-            )
     low = spec.min if spec.min is not None else -np.inf
     high = spec.max if spec.max is not None else np.inf
     below = finite <= low if spec.exclusive_min else finite < low
-    outside = (finite.notna() & (below | (finite > high))).to_numpy()
-    if outside.any():
-        lower = "<" if spec.exclusive_min else "<="
-        problems.append(
-            f"column '{name}': {_describe(outside, raw, frame)} are outside the "
-            f"plausible range; expected {low:g} {lower} {name} <= {high:g}"
-        )
-    return values, problems
-
-
-def _check_categorical(
-    name: str, spec: ColumnSchema, raw: pd.Series, frame: pd.DataFrame
-) -> tuple[pd.Series, list[str]]:
-    problems: list[str] = []
-    missing = raw.isna().to_numpy()
-    if missing.any() and spec.impute is None:
-        count, first = _rows(missing, frame)
-        problems.append(
-            f"column '{name}': {count} of {len(frame)} rows are missing (first in "
-            f"data row {first}); expected no missing values, or set 'impute'"
-        )
-    values = raw.astype("string").str.strip().astype(object).where(~missing, np.nan)
-    if spec.allowed is not None:
-        allowed = {str(value) for value in spec.allowed}
-        unknown = (~missing) & ~values.isin(allowed).to_numpy()
-        if unknown.any():
-            problems.append(
-                f"column '{name}': {_describe(unknown, raw, frame)} are not allowed "
-                f"values; expected one of {sorted(allowed)}"
+    lower = "<" if spec.exclusive_min else "<="
+    checks += [
+        CellCheck(
+            values.isna().to_numpy() & ~missing,
+            "is not a number",
+            "are not numbers",
+            f"expected {kind}",
+        ),
+        CellCheck(
+            np.isinf(values.to_numpy()),
+            "is infinite",
+            "are infinite",
+            "expected a finite number",
+        ),
+    ]
+    if spec.type == "integer":
+        checks.append(
+            CellCheck(
+                (finite.notna() & (finite % 1 != 0)).to_numpy(),
+                "is not a whole number",
+                "are not whole numbers",
+                "expected an integer",
             )
-    return values, problems
+        )
+    checks.append(
+        CellCheck(
+            (finite.notna() & (below | (finite > high))).to_numpy(),
+            "is outside the plausible range",
+            "are outside the plausible range",
+            f"expected {low:g} {lower} {name} <= {high:g}",
+        )
+    )
+    return checks
+
+
+def _summary(name: str, check: CellCheck, raw: pd.Series) -> str:
+    """One line for a column: how many rows, an example and its row, expectation."""
+    positions = np.flatnonzero(check.failed)
+    count, first = len(positions), int(positions[0]) + 1
+    if not check.shows_value:
+        return (
+            f"column '{name}': {count} of {len(raw)} rows {check.found} (first in "
+            f"data row {first}); {check.expected}"
+        )
+    example = raw.iloc[positions[0]]
+    if isinstance(example, np.generic):  # 47.6, not np.float64(47.6)
+        example = example.item()
+    return (
+        f"column '{name}': {count} of {len(raw)} rows, e.g. {example!r} in data row "
+        f"{first} {check.found}; {check.expected}"
+    )
+
+
+def typed_column(spec: ColumnSchema, raw: pd.Series) -> pd.Series:
+    """The column as training sees it: float64 numbers, or stripped text."""
+    if spec.type == "categorical":
+        missing = raw.isna().to_numpy()
+        return raw.astype("string").str.strip().astype(object).where(~missing, np.nan)
+    return pd.to_numeric(raw, errors="coerce").astype("float64")
 
 
 def validate_table(
@@ -167,17 +204,20 @@ def validate_table(
                 "header row and the column names in the schema)"
             ],
         )
-    problems: list[str] = []
-    typed: dict[str, pd.Series] = {}
-    for name, spec in schema.columns.items():
-        check = _check_categorical if spec.type == "categorical" else _check_numeric
-        typed[name], found = check(name, spec, frame[name], frame)
-        problems.extend(found)
+    problems = [
+        _summary(name, check, frame[name])
+        for name, spec in schema.columns.items()
+        for check in cell_checks(name, spec, frame[name])
+        if check.failed.any()
+    ]
+    typed = {
+        name: typed_column(spec, frame[name]) for name, spec in schema.columns.items()
+    }
 
     result = pd.DataFrame(typed, index=frame.index)
     duplicated = result.duplicated().to_numpy()
     if duplicated.any() and schema.duplicates != "allow":
-        count, first = _rows(duplicated, frame)
+        count, first = int(duplicated.sum()), int(np.argmax(duplicated)) + 1
         message = (
             f"{count} of {len(frame)} rows duplicate an earlier row (first in data "
             f"row {first})"
