@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -32,14 +35,14 @@ def fit_classification_baselines(
     Baselines need no early stopping, so they see every non-test row. Returns the
     positive-class probability of each baseline per test row (index: row id).
     """
-    fit_rows = pd.concat([train, validation])
-    x_fit, y_fit = transform(preprocessor, fit_rows), fit_rows[TARGET].to_numpy()
-    x_test = transform(preprocessor, test)
-    scores = {
-        name: model.fit(x_fit, y_fit).predict_proba(x_test)[:, 1].astype(np.float64)
-        for name, model in classification_baselines(seed).items()
-    }
-    return pd.DataFrame(scores, index=test.index)
+    return _fit_and_score(
+        classification_baselines(seed),
+        lambda model, x: model.predict_proba(x)[:, 1],
+        train,
+        validation,
+        test,
+        preprocessor,
+    )
 
 
 def regression_baselines(seed: int) -> dict:
@@ -65,11 +68,31 @@ def fit_regression_baselines(
     own early-stopping slice internally. Returns one column of predictions per
     baseline (index: row id).
     """
+    return _fit_and_score(
+        regression_baselines(seed),
+        lambda model, x: model.predict(x),
+        train,
+        validation,
+        test,
+        preprocessor,
+    )
+
+
+def _fit_and_score(
+    models: dict[str, Any],
+    score: Callable[[Any, np.ndarray], np.ndarray],
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+    preprocessor: ColumnTransformer,
+) -> pd.DataFrame:
+    """Fit each model on the training + validation rows; one score column per model
+    for the test rows (index: row id)."""
     fit_rows = pd.concat([train, validation])
     x_fit, y_fit = transform(preprocessor, fit_rows), fit_rows[TARGET].to_numpy()
     x_test = transform(preprocessor, test)
-    predictions = {
-        name: model.fit(x_fit, y_fit).predict(x_test).astype(np.float64)
-        for name, model in regression_baselines(seed).items()
+    scores = {
+        name: np.asarray(score(model.fit(x_fit, y_fit), x_test), dtype=np.float64)
+        for name, model in models.items()
     }
-    return pd.DataFrame(predictions, index=test.index)
+    return pd.DataFrame(scores, index=test.index)
