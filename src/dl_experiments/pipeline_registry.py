@@ -1,23 +1,41 @@
-"""Project pipelines: every package under ``pipelines/`` is discovered, none listed."""
+"""Project pipelines: every package under ``pipelines/`` is discovered, none listed.
+
+An experiment package's ``create_pipeline`` trains and reports it; its
+``create_predict_pipeline``, where present, becomes ``<experiment>_predict``.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
-# Pipelines that score new data need a trained model; they are run on demand.
-ON_DEMAND_SUFFIXES = ("_predict",)
+# Pipelines that read what experiment runs saved; run on demand.
 ON_DEMAND = ("compare_runs",)
+PREDICT_SUFFIX = "_predict"
 
 
 def is_experiment(name: str) -> bool:
-    """Whether a pipeline trains and reports an experiment (not an on-demand one)."""
-    return not name.endswith(ON_DEMAND_SUFFIXES) and name not in ON_DEMAND
+    """Whether a pipeline package trains and reports an experiment."""
+    return (
+        name not in ON_DEMAND
+        and not name.endswith(PREDICT_SUFFIX)
+        and not name.startswith("__")
+    )
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """Register the project's pipelines; ``__default__`` trains and reports all experiments."""
+    """Register the project's pipelines; ``__default__`` trains and reports all
+    experiments; ``<experiment>_predict`` scores new data with a saved model."""
     pipelines = find_pipelines(raise_errors=True)
-    experiments = [pipe for name, pipe in pipelines.items() if is_experiment(name)]
-    pipelines["__default__"] = sum(experiments, start=Pipeline([]))
+    experiments = sorted(name for name in pipelines if is_experiment(name))
+    for name in experiments:
+        package = importlib.import_module(f"dl_experiments.pipelines.{name}")
+        predict = getattr(package, "create_predict_pipeline", None)
+        if predict is not None:
+            pipelines[f"{name}{PREDICT_SUFFIX}"] = predict()
+    pipelines["__default__"] = sum(
+        (pipelines[name] for name in experiments), start=Pipeline([])
+    )
     return pipelines

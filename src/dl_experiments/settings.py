@@ -1,25 +1,28 @@
-"""Project settings: hooks and configuration loading."""
+"""Project settings: the context, hooks and configuration loading."""
 
 from kedro.config import OmegaConfigLoader
 
-from dl_experiments.artifact_versions import ArtifactVersionsHook
 from dl_experiments.hooks import (
+    ArtifactVersionsHook,
     DataErrorContextHook,
     FailedRunCleanupHook,
-    ParameterSchemaHook,
     TensorFlowRuntimeHook,
     WandbHook,
 )
+from dl_experiments.kedro_internals import ExperimentContext
 
-# Hooks run last-in-first-out: parameters are checked before any other hook starts
-# work for the run.
+# Kedro's context, validating every typed parameter tree before a run
+# (see kedro_internals).
+CONTEXT_CLASS = ExperimentContext
+
+# Hooks run last-in-first-out: TensorFlow's threads are set before other hooks
+# start work for the run.
 HOOKS = (
-    TensorFlowRuntimeHook(),
     DataErrorContextHook(),
     FailedRunCleanupHook(),
     ArtifactVersionsHook(),
     WandbHook(),
-    ParameterSchemaHook(),
+    TensorFlowRuntimeHook(),
 )
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader

@@ -1,9 +1,10 @@
 """One self-contained HTML page per run: parameters, metrics and figures.
 
 The page needs no Python and no network to read: figures are embedded as base64
-PNGs, styling is inline. Every pipeline adds it with one line,
-``report_node("<namespace>", figures=[...])``, and the catalog saves it as a
-versioned ``<namespace>.report`` next to the metrics it summarises.
+PNGs, styling is inline. Every experiment adds it through
+``templates.reporting.with_report``, which collects the experiment's figures, and
+the catalog saves it as a versioned ``<namespace>.report`` next to the metrics it
+summarises.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import base64
 import json
 import math
 from collections.abc import Mapping, Sequence
-from functools import partial, update_wrapper
 from html import escape
 from typing import Any
 
 import pandas as pd
-from kedro.pipeline import Node
+
+from dl_experiments.config import as_plain
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -35,7 +36,7 @@ figcaption { font-weight: 600; margin-bottom: .4rem; }
 nav a { margin-right: 1rem; }
 """
 
-_RESERVED = frozenset({"params", "metrics", "title"})
+RESERVED = frozenset({"params", "metrics", "title"})
 
 
 def _title(name: str) -> str:
@@ -83,8 +84,8 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-def _params_section(params: Mapping[str, Any]) -> str:
-    rows = [(name, value) for name, value in _flatten(params).items()]
+def _params_section(params: Any) -> str:
+    rows = [(name, value) for name, value in _flatten(as_plain(params)).items()]
     return "<h2 id='parameters'>Parameters</h2>" + _table(["parameter", "value"], rows)
 
 
@@ -206,7 +207,7 @@ def _figures_section(figures: Mapping[str, bytes]) -> str:
 
 
 def build_report(
-    params: Mapping[str, Any],
+    params: Any,
     metrics: Mapping[str, Any],
     title: str = "Run report",
     **figures: bytes,
@@ -226,30 +227,3 @@ def build_report(
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
     )
-
-
-def report_node(
-    namespace: str,
-    figures: Sequence[str],
-    metrics: str = "metrics",
-    name: str = "build_report",
-) -> Node:
-    """The node that writes ``<namespace>.report`` from the run's parameters, metrics
-    and the ``<figure>_plot`` datasets named in ``figures``.
-
-    Add it to a pipeline before namespacing it; the pipeline must keep the whole
-    parameter tree un-namespaced (``Pipeline(..., parameters={"params:<namespace>"})``).
-    """
-    clash = _RESERVED.intersection(figures)
-    if clash:
-        raise ValueError(
-            f"report_node: figure names {sorted(clash)} are reserved; "
-            f"expected names other than {sorted(_RESERVED)}"
-        )
-    func = update_wrapper(
-        partial(build_report, title=f"{namespace}: run report"), build_report
-    )
-    inputs = {"params": f"params:{namespace}", "metrics": metrics} | {
-        figure: f"{figure}_plot" for figure in figures
-    }
-    return Node(func, inputs, "report", name=name, tags="reporting")
