@@ -1,15 +1,20 @@
 """Project pipelines: every package under ``pipelines/`` is discovered, none listed.
 
-An experiment package's ``create_pipeline`` trains and reports it; its
-``create_predict_pipeline``, where present, becomes ``<experiment>_predict``.
+An experiment package's ``create_pipeline`` trains and reports the experiment; its
+``create_predict_pipeline``, where present, becomes ``<experiment>_predict``. The
+packages are imported here rather than through ``find_pipelines``, which loads
+only the package named like the requested pipeline and so would never find
+``<experiment>_predict`` inside ``<experiment>``.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
-from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
+
+import dl_experiments.pipelines
 
 # Pipelines that read what experiment runs saved; run on demand.
 ON_DEMAND = ("compare_runs",)
@@ -21,20 +26,30 @@ def is_experiment(name: str) -> bool:
     return (
         name not in ON_DEMAND
         and not name.endswith(PREDICT_SUFFIX)
-        and not name.startswith("__")
+        and not name.startswith("_")
+    )
+
+
+def pipeline_packages() -> list[str]:
+    """The names of the packages under ``pipelines/``."""
+    return sorted(
+        module.name
+        for module in pkgutil.iter_modules(dl_experiments.pipelines.__path__)
+        if module.ispkg
     )
 
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines; ``__default__`` trains and reports all
     experiments; ``<experiment>_predict`` scores new data with a saved model."""
-    pipelines = find_pipelines(raise_errors=True)
-    experiments = sorted(name for name in pipelines if is_experiment(name))
-    for name in experiments:
+    pipelines: dict[str, Pipeline] = {}
+    for name in pipeline_packages():
         package = importlib.import_module(f"dl_experiments.pipelines.{name}")
+        pipelines[name] = package.create_pipeline()
         predict = getattr(package, "create_predict_pipeline", None)
         if predict is not None:
             pipelines[f"{name}{PREDICT_SUFFIX}"] = predict()
+    experiments = [name for name in pipeline_packages() if is_experiment(name)]
     pipelines["__default__"] = sum(
         (pipelines[name] for name in experiments), start=Pipeline([])
     )
