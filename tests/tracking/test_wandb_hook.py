@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from kedro.framework.startup import bootstrap_project
 
-from dl_experiments.tracking.offline import (
+from dl_experiments.validation import DataValidationError
+from tests.conftest import run_kedro
+from tests.tracking.wandb_records import (
     OfflineRun,
     OfflineRunError,
     find_offline_runs,
     iter_records,
     read_offline_run,
 )
-from dl_experiments.validation import DataValidationError
-from tests.conftest import run_kedro
 
 pytestmark = pytest.mark.e2e
 
