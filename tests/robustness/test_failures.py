@@ -19,12 +19,7 @@ from kedro_datasets.tensorflow import TensorFlowModelDataset
 
 from dl_experiments.pipelines.wildfire import nodes as wildfire_nodes
 from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.robustness.conftest import (
-    snapshot,
-    versions,
-    with_value,
-    write_sensor_csv,
-)
+from tests.helpers import snapshot, versions, with_value, write_sensor_csv
 
 pytestmark = pytest.mark.e2e
 

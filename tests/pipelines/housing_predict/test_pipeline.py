@@ -11,7 +11,7 @@ import pytest
 
 from dl_experiments.validation import DataValidationError
 from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.pipelines.scoring_helpers import latest, score_table, versions
+from tests.helpers import latest, score_table, versions
 
 pytestmark = pytest.mark.e2e
 

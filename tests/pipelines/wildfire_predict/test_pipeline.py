@@ -13,7 +13,7 @@ from kedro.io import DataCatalog, DatasetError
 from dl_experiments.modelling.tabular import predict_tabular
 from dl_experiments.validation import DataValidationError
 from tests.conftest import PROJECT_ROOT, make_project, run_kedro
-from tests.pipelines.scoring_helpers import latest, score_table, versions
+from tests.helpers import latest, score_table, versions
 
 pytestmark = pytest.mark.e2e
 
