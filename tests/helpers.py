@@ -12,8 +12,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import pkgutil
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +68,37 @@ def latest(project: Path, artifact: str) -> Path:
 def latest_json(project: Path, artifact: str) -> Any:
     """The latest version of a JSON artifact, parsed."""
     return json.loads(latest(project, artifact).read_text())
+
+
+# Runs in a project copy.
+
+
+def trained_copy(
+    project_factory: Callable[[str], Path], name: str, pipeline: str, **run_args: Any
+) -> Path:
+    """A session-long project copy ``name`` in which ``pipeline`` ran once in ``test``
+    (``run_args`` as for ``session.run``: ``to_outputs``, ``tags``...)."""
+    root = project_factory(name)
+    run_kedro(root, pipeline, **run_args)
+    return root
+
+
+def kedro_cli(
+    project: Path, *args: str, check: bool = True, **env: str
+) -> subprocess.CompletedProcess:
+    """``kedro <args>`` as a user types it, in the project copy, telemetry off and
+    the output wide enough that messages are not wrapped (``env`` on top)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=project,
+        env=os.environ
+        | {"COLUMNS": "400", "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
+        | env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=check,
+    )
 
 
 # The project's parameters, as ``kedro run`` reads them.
@@ -203,6 +238,33 @@ def assert_rejected(
 
 
 # Running a predict pipeline on a given table.
+
+
+def predict_artifacts(experiment: str) -> tuple[str, str, str, str]:
+    """The model a predict pipeline reads and the predictions, rejected rows and
+    summary it writes, as paths in a project."""
+    return (
+        f"data/06_models/{experiment}/model.keras",
+        f"data/07_model_output/{experiment}/predictions.csv",
+        f"data/07_model_output/{experiment}/prediction_rejects.csv",
+        f"data/08_reporting/{experiment}/prediction_summary.json",
+    )
+
+
+def held_out_rows_as_new_data(
+    project: Path, experiment: str, raw: pd.DataFrame, target: str, id_column: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The test split's rows of the ``raw`` table as new data (no ``target``; ids
+    ``raw-<row id>`` in ``id_column``) and the evaluation step's predictions of them."""
+    test_set = pd.read_parquet(
+        latest(project, f"data/05_model_input/{experiment}/test_set.parquet")
+    )
+    evaluated = pd.read_parquet(
+        latest(project, f"data/07_model_output/{experiment}/test_predictions.parquet")
+    )
+    table = raw.loc[test_set.index].drop(columns=target)
+    table.insert(0, id_column, [f"raw-{row_id}" for row_id in test_set.index])
+    return table, evaluated.loc[test_set.index]
 
 
 def use_catalog(project: Path, env: str, entries: dict[str, dict]) -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.helpers import write_sensor_csv
+from tests.conftest import PROJECT_ROOT
+from tests.helpers import trained_copy, write_sensor_csv
 
 FORESTFIRES = PROJECT_ROOT / "data" / "01_raw" / "forestfires.csv"
 
@@ -38,9 +38,7 @@ def sensor_csv(project: Path) -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def trained_wildfire(project_factory: Callable[[str], Path]) -> Path:
     """A project where the wildfire pipeline has run once in ``test``; copy to change."""
-    root = project_factory("robust_wildfire")
-    run_kedro(root, "wildfire")
-    return root
+    return trained_copy(project_factory, "robust_wildfire", "wildfire")
 
 
 @pytest.fixture

@@ -12,7 +12,12 @@ import pytest
 
 from dl_experiments.datasets import IDXDataset
 from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.helpers import FASHION_MNIST_CLASSES, latest_json, version_files
+from tests.helpers import (
+    FASHION_MNIST_CLASSES,
+    latest_json,
+    trained_copy,
+    version_files,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +43,8 @@ ARTIFACTS = [
 
 @pytest.fixture(scope="module")
 def trained(project_factory) -> Path:
-    project = project_factory("fashion_mnist")
-    run_kedro(project, "fashion_mnist")
-    return project
+    """One project in which the fashion_mnist pipeline ran once in ``test``."""
+    return trained_copy(project_factory, "fashion_mnist", "fashion_mnist")
 
 
 def test_a_run_writes_every_artifact_once(trained):

@@ -12,15 +12,19 @@ import pytest
 
 from dl_experiments.validation import DataValidationError
 from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.helpers import FASHION_MNIST_CLASSES, latest, use_catalog, versions
+from tests.helpers import (
+    FASHION_MNIST_CLASSES,
+    latest,
+    predict_artifacts,
+    trained_copy,
+    use_catalog,
+    versions,
+)
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = PROJECT_ROOT / "data" / "09_predict_examples"
-MODEL = "data/06_models/fashion_mnist/model.keras"
-PREDICTIONS = "data/07_model_output/fashion_mnist/predictions.csv"
-REJECTS = "data/07_model_output/fashion_mnist/prediction_rejects.csv"
-SUMMARY = "data/08_reporting/fashion_mnist/prediction_summary.json"
+MODEL, PREDICTIONS, REJECTS, SUMMARY = predict_artifacts("fashion_mnist")
 
 
 def idx_entry(filepath: str) -> dict:
@@ -47,9 +51,12 @@ def folder_entry(folder: str) -> dict:
 @pytest.fixture(scope="module")
 def trained(project_factory) -> Path:
     """A CNN trained in the test environment, with its test-set predictions."""
-    root = project_factory("fashion_mnist_predict")
-    run_kedro(root, "fashion_mnist", to_outputs=["fashion_mnist.test_predictions"])
-    return root
+    return trained_copy(
+        project_factory,
+        "fashion_mnist_predict",
+        "fashion_mnist",
+        to_outputs=["fashion_mnist.test_predictions"],
+    )
 
 
 def test_example_folder_is_classified_with_top_three(trained):

@@ -12,7 +12,7 @@ import yaml
 
 from dl_experiments.validation import DataValidationError, ParameterValidationError
 from tests.conftest import run_kedro
-from tests.helpers import version_files
+from tests.helpers import trained_copy, version_files
 
 pytestmark = pytest.mark.e2e
 
@@ -42,9 +42,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def housing_run(project_factory) -> Path:
     """One project in which the housing pipeline ran once in the test environment."""
-    root = project_factory("housing")
-    run_kedro(root, "housing")
-    return root
+    return trained_copy(project_factory, "housing", "housing")
 
 
 def test_every_artifact_is_saved_as_one_version(housing_run):
