@@ -70,6 +70,16 @@ def latest_json(project: Path, artifact: str) -> Any:
     return json.loads(latest(project, artifact).read_text())
 
 
+def single_versions(project: Path, artifacts: list[str]) -> dict[str, Path]:
+    """The one saved file of each artifact; fails for one saved never or twice."""
+    found = {}
+    for artifact in artifacts:
+        files = version_files(project, artifact)
+        assert len(files) == 1, f"{artifact}: {files}"
+        found[artifact] = files[0]
+    return found
+
+
 # Runs in a project copy.
 
 
@@ -276,12 +286,13 @@ def use_catalog(project: Path, env: str, entries: dict[str, dict]) -> str:
     return env
 
 
-def score_table(  # noqa: PLR0913 - what to score, where, and the run's options
+def score_table(
     project: Path,
-    pipeline: str,
-    dataset: str,
     table: pd.DataFrame,
     env: str,
+    *,
+    pipeline: str,
+    dataset: str,
     **run_args: Any,
 ) -> None:
     """Run ``pipeline`` on ``table``, written as a CSV, through a configuration

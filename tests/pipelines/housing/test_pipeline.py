@@ -12,7 +12,7 @@ import yaml
 
 from dl_experiments.validation import DataValidationError, ParameterValidationError
 from tests.conftest import run_kedro
-from tests.helpers import trained_copy, version_files
+from tests.helpers import single_versions, trained_copy, version_files
 
 pytestmark = pytest.mark.e2e
 
@@ -46,11 +46,9 @@ def housing_run(project_factory) -> Path:
 
 
 def test_every_artifact_is_saved_as_one_version(housing_run):
-    for artifact in ARTIFACTS:
-        found = version_files(housing_run, artifact)
-        assert len(found) == 1, f"{artifact}: {found}"
+    saved = single_versions(housing_run, ARTIFACTS)
     for figure in FIGURES:
-        (path,) = version_files(housing_run, f"data/08_reporting/housing/{figure}.png")
+        path = saved[f"data/08_reporting/housing/{figure}.png"]
         assert path.read_bytes().startswith(PNG_SIGNATURE), figure
 
 

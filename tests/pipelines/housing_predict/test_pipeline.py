@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,11 +28,8 @@ EXAMPLE = PROJECT_ROOT / "data" / "09_predict_examples" / "housing_districts.csv
 MODEL, PREDICTIONS, REJECTS, SUMMARY = predict_artifacts("housing")
 
 
-def score(project: Path, districts: pd.DataFrame, env: str, **run_args) -> None:
-    """Run housing_predict on ``districts`` (see ``score_table``)."""
-    score_table(
-        project, "housing_predict", "housing.new_districts", districts, env, **run_args
-    )
+# score(project, districts, env, **run_args): housing_predict on a table of districts
+score = partial(score_table, pipeline="housing_predict", dataset="housing.new_districts")
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +29,8 @@ EXAMPLE = PROJECT_ROOT / "data" / "09_predict_examples" / "wildfire_readings.csv
 MODEL, PREDICTIONS, REJECTS, SUMMARY = predict_artifacts("wildfire")
 
 
-def score(project: Path, readings: pd.DataFrame, env: str, **run_args) -> None:
-    """Run wildfire_predict on ``readings`` (see ``score_table``)."""
-    score_table(
-        project, "wildfire_predict", "wildfire.new_readings", readings, env, **run_args
-    )
+# score(project, readings, env, **run_args): wildfire_predict on a table of readings
+score = partial(score_table, pipeline="wildfire_predict", dataset="wildfire.new_readings")
 
 
 @pytest.fixture(scope="module")
