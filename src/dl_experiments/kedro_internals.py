@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
@@ -28,6 +29,7 @@ from kedro.framework.context import KedroContext
 from kedro.io import AbstractVersionedDataset
 from kedro.validation import parameter_validator
 from kedro.validation.model_factory import instantiate_model
+from kedro.validation.type_extractor import TypeExtractor
 from kedro.validation.utils import (
     _MISSING,
     _is_optional,
@@ -100,6 +102,22 @@ def validate_parameters(raw: dict[str, Any], requirements: dict[str, type]) -> d
         names = sorted({problem.split(".")[0].split(":")[0] for problem in problems})
         raise ParameterValidationError(", ".join(names), problems)
     return result
+
+
+def parameter_types(pipeline: Any) -> dict[str, type]:
+    """``{parameter key: model}`` for every typed ``params:`` input of a pipeline,
+    e.g. ``{"wildfire": TabularClassification, "wildfire.training": ...}``."""
+    return TypeExtractor({"pipeline": pipeline}).extract_types_from_pipelines()
+
+
+def experiment_model(name: str) -> type | None:
+    """The model of experiment ``name``'s whole parameter tree (``params:<name>``),
+    as its pipeline's nodes declare it; None if there is no such experiment."""
+    try:
+        package = importlib.import_module(f"dl_experiments.pipelines.{name}")
+    except ModuleNotFoundError:
+        return None
+    return parameter_types(package.create_pipeline()).get(name)
 
 
 class _ExperimentParameterValidator(parameter_validator.ParameterValidator):

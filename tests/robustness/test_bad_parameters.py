@@ -6,58 +6,20 @@ the dotted parameter, the value found and what was expected.
 
 from __future__ import annotations
 
-import copy
 import importlib
-import pkgutil
-from typing import Any
 
 import pytest
-from kedro.config import OmegaConfigLoader
-from omegaconf import OmegaConf
 
-import dl_experiments.pipelines
 from dl_experiments.hooks import parameters_schema
 from dl_experiments.validation import ParameterValidationError, parse_params
-from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.robustness.conftest import derived_files
-
-
-def load_parameters(env: str) -> dict[str, Any]:
-    loader = OmegaConfigLoader(
-        str(PROJECT_ROOT / "conf"),
-        base_env="base",
-        default_run_env=env,
-        merge_strategy={"parameters": "soft"},
-    )
-    return loader["parameters"]
-
-
-EXPERIMENTS = ("wildfire", "housing", "fashion_mnist")
-
-
-def experiment_packages() -> list[str]:
-    """The experiment pipeline packages present in the project."""
-    names = {
-        info.name for info in pkgutil.iter_modules(dl_experiments.pipelines.__path__)
-    }
-    return [name for name in EXPERIMENTS if name in names]
-
-
-def with_override(params: dict, dotted: str, value: Any) -> dict:
-    """A deep copy of ``params`` with one dotted key set (added when absent)."""
-    changed = copy.deepcopy(params)
-    *parents, leaf = dotted.split(".")
-    node = changed
-    for key in parents:
-        node = node[key]
-    node[leaf] = value
-    return changed
-
-
-def nested(dotted: dict[str, Any]) -> dict[str, Any]:
-    """``{"a.b": 1}`` -> ``{"a": {"b": 1}}``, as ``kedro run --params`` does."""
-    dotlist = [f"{key}={value}" for key, value in dotted.items()]
-    return OmegaConf.to_container(OmegaConf.from_dotlist(dotlist))
+from tests.conftest import run_kedro
+from tests.helpers import (
+    derived_files,
+    experiment_packages,
+    load_parameters,
+    nested,
+    with_override,
+)
 
 
 @pytest.mark.parametrize("package", experiment_packages())

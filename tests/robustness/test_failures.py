@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import keras
@@ -19,7 +17,8 @@ from kedro_datasets.tensorflow import TensorFlowModelDataset
 
 from dl_experiments.pipelines.wildfire import nodes as wildfire_nodes
 from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.robustness.conftest import (
+from tests.helpers import (
+    kedro_cli,
     snapshot,
     versions,
     with_value,
@@ -97,16 +96,7 @@ def test_reporting_resumes_from_the_saved_model_without_retraining(wildfire_copy
 
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     """``kedro run`` as a user types it, in the project copy."""
-    env = {**os.environ, "COLUMNS": "400", "KEDRO_DISABLE_TELEMETRY": "true"}
-    return subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--env=test", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return kedro_cli(project, "run", "--env=test", *args, check=False)
 
 
 def test_cli_exits_non_zero_naming_file_column_and_expectation(project, forestfires):

@@ -23,8 +23,7 @@ from dl_experiments.preprocessing.tabular import (
 )
 from dl_experiments.validation import validate_table
 from tests.conftest import make_project, run_kedro
-from tests.robustness.conftest import versions
-from tests.robustness.test_bad_parameters import experiment_packages, load_parameters
+from tests.helpers import experiment_packages, load_parameters, versions
 
 # Keys whose values measure the machine (wall time, throughput), not the model.
 TIMING = re.compile(r"seconds|time|duration|per_second|throughput|timestamp")

@@ -17,7 +17,7 @@ from kedro.runner import SequentialRunner
 from matplotlib.figure import Figure
 
 from dl_experiments.tracking import WandbHook
-from dl_experiments.tracking.offline import (
+from tests.tracking.wandb_records import (
     OfflineRun,
     find_offline_runs,
     read_offline_run,

@@ -20,6 +20,8 @@ import pandas as pd
 
 from dl_experiments.config import as_plain
 
+from dl_experiments.nested import flatten
+
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
        color: #222; line-height: 1.4; padding: 0 1rem; }
@@ -68,24 +70,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a.b": value}`` for every leaf of a nested dict (lists are leaves)."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat |= _flatten(value, f"{name}.")
-        else:
-            flat[name] = value
-    return flat
-
-
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
 def _params_section(params: Any) -> str:
-    rows = [(name, value) for name, value in _flatten(as_plain(params)).items()]
+    rows = [(name, value) for name, value in flatten(as_plain(params)).items()]
     return "<h2 id='parameters'>Parameters</h2>" + _table(["parameter", "value"], rows)
 
 
@@ -153,7 +143,7 @@ def _detail(name: str, value: Any) -> str:
         rows = [(i, *(row.get(c) for c in columns)) for i, row in enumerate(value)]
         return _table(["#", *columns], rows)
     if isinstance(value, Mapping):
-        return _table(["", "value"], list(_flatten(value).items()))
+        return _table(["", "value"], list(flatten(value).items()))
     return f"<pre>{escape(json.dumps(value, indent=2))}</pre>"
 
 

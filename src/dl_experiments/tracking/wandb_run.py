@@ -24,22 +24,11 @@ from dl_experiments.evaluation.classification import (
     predict_labels,
     prediction_scores,
 )
+from dl_experiments.nested import flatten
 
 logger = logging.getLogger(__name__)
 
 ErrorHandler = Callable[[str, BaseException], None]
-
-
-def flatten(tree: Mapping[str, Any], sep: str = ".", prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as one level: ``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists kept."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{sep}{key}" if prefix else str(key)
-        if isinstance(value, Mapping) and value:
-            flat |= flatten(value, sep, name)
-        else:
-            flat[name] = value
-    return flat
 
 
 class EpochMetricsLogger(keras.callbacks.Callback):
