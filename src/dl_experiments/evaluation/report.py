@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from dl_experiments.config import as_plain
-
 from dl_experiments.nested import flatten
 
 _STYLE = """
