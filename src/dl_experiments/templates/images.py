@@ -44,9 +44,9 @@ from dl_experiments.preprocessing.image_sets import (
     stratified_subsample,
 )
 from dl_experiments.templates.reporting import (
+    experiment_pipeline,
     model_figures_node,
     with_fixed,
-    with_report,
 )
 from dl_experiments.validation.images import validate_labelled_images
 
@@ -261,11 +261,7 @@ def image_classification(namespace: str) -> Pipeline:
             tags="reporting",
         ),
     ]
-    return Pipeline(
-        with_report(Pipeline(nodes), namespace),
-        namespace=namespace,
-        parameters={f"params:{namespace}"},
-    )
+    return experiment_pipeline(nodes, namespace)
 
 
 def image_predict(namespace: str, new_images: str = "new_images") -> Pipeline:

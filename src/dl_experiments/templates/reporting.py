@@ -62,3 +62,13 @@ def with_report(pipeline: Pipeline, namespace: str) -> Pipeline:
     inputs = {"params": f"params:{namespace}", "metrics": "metrics"} | figures
     report = Node(func, inputs, "report", name="build_report", tags="reporting")
     return pipeline + Pipeline([report])
+
+
+def experiment_pipeline(nodes: list[Node], namespace: str) -> Pipeline:
+    """An experiment's nodes with its report, namespaced; the whole parameter tree
+    ``params:<namespace>`` keeps its name so that nodes can take all of it."""
+    return Pipeline(
+        with_report(Pipeline(nodes), namespace),
+        namespace=namespace,
+        parameters={f"params:{namespace}"},
+    )

@@ -44,10 +44,7 @@ from dl_experiments.evaluation.reporting import (
     evaluate_classification,
 )
 from dl_experiments.modelling import KerasModel
-from dl_experiments.modelling.baselines import (
-    fit_classification_baselines,
-    fit_regression_baselines,
-)
+from dl_experiments.modelling.baselines import fit_baselines
 from dl_experiments.modelling.cross_validation import cross_validate_classifier
 from dl_experiments.modelling.scoring import (
     score_binary,
@@ -64,9 +61,9 @@ from dl_experiments.preprocessing.tabular import (
     subsample,
 )
 from dl_experiments.templates.reporting import (
+    experiment_pipeline,
     model_figures_node,
     with_fixed,
-    with_report,
 )
 from dl_experiments.validation import validate_table
 from dl_experiments.validation.rows import ROW, validate_new_rows
@@ -356,7 +353,7 @@ def _front(
     return nodes
 
 
-def _model(fit_baselines: Any, features: str) -> list[Node]:
+def _model(features: str) -> list[Node]:
     """From ``model_input`` to a trained MLP, its test predictions and baselines."""
     return [
         Node(
@@ -397,21 +394,20 @@ def _model(fit_baselines: Any, features: str) -> list[Node]:
         ),
         Node(
             fit_baselines,
-            ["train_set", "validation_set", "test_set", "preprocessor", "params:seed"],
+            [
+                "train_set",
+                "validation_set",
+                "test_set",
+                "preprocessor",
+                "params:seed",
+                "params:target.task",
+            ],
             "baseline_predictions",
             name="fit_baselines",
             tags="reporting",
         ),
         model_figures_node(),
     ]
-
-
-def _experiment(namespace: str, nodes: list[Node]) -> Pipeline:
-    return Pipeline(
-        with_report(Pipeline(nodes), namespace),
-        namespace=namespace,
-        parameters={f"params:{namespace}"},
-    )
 
 
 def tabular_classification(
@@ -453,7 +449,7 @@ def tabular_classification(
             evaluate_classifier, evaluation, "metrics", name="evaluate", tags="reporting"
         )
     nodes += [
-        *_model(fit_classification_baselines, "params:features"),
+        *_model("params:features"),
         evaluate,
         Node(
             plot_classifier,
@@ -467,7 +463,7 @@ def tabular_classification(
             tags="reporting",
         ),
     ]
-    return _experiment(namespace, nodes)
+    return experiment_pipeline(nodes, namespace)
 
 
 def tabular_regression(
@@ -483,7 +479,7 @@ def tabular_regression(
         coordinates=True,
     )
     nodes += [
-        *_model(fit_regression_baselines, "model_features"),
+        *_model("model_features"),
         Node(
             evaluate_regressor,
             ["test_predictions", "baseline_predictions", "params:evaluation"],
@@ -510,7 +506,7 @@ def tabular_regression(
             tags="reporting",
         ),
     ]
-    return _experiment(namespace, nodes)
+    return experiment_pipeline(nodes, namespace)
 
 
 def tabular_predict(namespace: str, new_rows: str, regression: bool = False) -> Pipeline:

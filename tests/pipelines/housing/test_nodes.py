@@ -19,7 +19,7 @@ from dl_experiments.config import (
     TabularRegression,
     TargetConfig,
 )
-from dl_experiments.modelling.baselines import fit_regression_baselines
+from dl_experiments.modelling.baselines import fit_baselines
 from dl_experiments.preprocessing import tabular
 from dl_experiments.preprocessing.tabular import split_data, subsample, transform
 from dl_experiments.templates import tabular as nodes
@@ -224,7 +224,7 @@ def test_regression_baselines_on_a_known_linear_relation():
     frame["target"] = 2.0 + 3.0 * frame["a"] - 1.5 * frame["b"]
     train, validation, test = frame.iloc[:150], frame.iloc[150:220], frame.iloc[220:]
     preprocessor = fit_preprocessor(train, {"numeric": ["a", "b"]})
-    predictions = fit_regression_baselines(train, validation, test, preprocessor, 0)
+    predictions = fit_baselines(train, validation, test, preprocessor, 0, "regression")
     assert list(predictions.columns) == [
         "mean_predictor",
         "linear_regression",
