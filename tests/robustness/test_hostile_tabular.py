@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from kedro.io import DatasetError
 
-from dl_experiments.pipelines.wildfire.nodes import validate_sensor_readings
+from dl_experiments.config import TabularClassification, parse_params
+from dl_experiments.templates.tabular import validate_classification_table
 from dl_experiments.validation import DataValidationError, ParameterValidationError
 from tests.helpers import assert_rejected, load_parameters, with_value
 
@@ -185,10 +186,11 @@ def test_duplicated_rows_fail_when_configured(project, sensor_csv, forestfires):
 
 def test_duplicated_rows_warn_by_default(forestfires, caplog):
     doubled = pd.concat([forestfires, forestfires.iloc[[10]]], ignore_index=True)
-    schema = load_parameters("base")["wildfire"]["data"]["schema"]
-    assert schema["duplicates"] == "warn"
+    raw = load_parameters("base")["wildfire"]
+    assert raw["data"]["schema"]["duplicates"] == "warn"
+    params = parse_params(TabularClassification, raw, "wildfire")
     with caplog.at_level(logging.WARNING):
-        validated = validate_sensor_readings(doubled, schema)
+        validated = validate_classification_table(doubled, params, "sensor_readings")
     assert len(validated) == len(doubled)
     count = int(doubled.duplicated().sum())
     assert count == forestfires.duplicated().sum() + 1
