@@ -157,7 +157,7 @@ def test_unreadable_file_is_named_or_rejected(trained):
         trained,
         "fashion_mnist_predict",
         env=env,
-        params={"predict": {"fashion_mnist": {"on_invalid": "reject"}}},
+        params={"fashion_mnist": {"predict": {"on_invalid": "reject"}}},
     )
     predictions = pd.read_csv(latest(trained, PREDICTIONS))
     assert predictions["image"].tolist() == ["t10k-00001", "t10k-00002"]

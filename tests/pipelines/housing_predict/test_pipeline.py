@@ -102,7 +102,7 @@ def test_rejected_rows_are_listed_and_the_rest_scored(trained):
         trained,
         districts,
         "reject_rows",
-        params={"predict": {"housing": {"on_invalid": "reject"}}},
+        params={"housing": {"predict": {"on_invalid": "reject"}}},
     )
     rejects = pd.read_csv(latest(trained, REJECTS))
     assert rejects[["row", "district_id", "column"]].values.tolist() == [

@@ -124,7 +124,7 @@ def test_pinned_version_is_used_and_recorded(trained):
     )
     example = pd.read_csv(EXAMPLE)
     expected = predict_tabular(
-        catalog.load("model"), catalog.load("preprocessor"), example
+        catalog.load("model"), catalog.load("preprocessor"), example, "binary"
     )
     np.testing.assert_allclose(
         pinned["probability_fire"], expected["probability"], rtol=1e-6, atol=1e-7
@@ -163,7 +163,7 @@ def test_rejected_rows_are_listed_and_the_rest_scored(trained):
         trained,
         readings,
         "reject_rows",
-        params={"predict": {"wildfire": {"on_invalid": "reject"}}},
+        params={"wildfire": {"predict": {"on_invalid": "reject"}}},
     )
     rejects = pd.read_csv(latest(trained, REJECTS))
     assert rejects[["row", "reading_id", "column"]].values.tolist() == [
