@@ -14,9 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from matplotlib import pyplot as plt
-from matplotlib.figure import Figure
 
+from dl_experiments.annotations import Figure
 from dl_experiments.config import ComparisonConfig, parse_params
 
 Direction = Literal["higher", "lower", "zero"]
@@ -167,6 +166,8 @@ def plot_metrics_by_version(
     table: pd.DataFrame, options: ComparisonConfig | None = None
 ) -> Figure:
     """One small plot per metric across versions, the best version starred."""
+    from matplotlib import pyplot as plt  # noqa: PLC0415
+
     names = metric_columns(table)
     if table.empty or not names:
         fig, ax = plt.subplots(figsize=(6, 2))

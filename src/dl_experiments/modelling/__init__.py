@@ -5,13 +5,6 @@ when they run (``modelling.runtime.tensorflow``), so listing pipelines, kedro-vi
 and notebooks that only read the catalog start quickly.
 """
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from keras import Model as KerasModel
-else:
-    # Node signatures name it; Kedro reads those annotations to validate parameters,
-    # which must not import TensorFlow.
-    KerasModel = Any
+from dl_experiments.annotations import KerasModel
 
 __all__ = ["KerasModel"]

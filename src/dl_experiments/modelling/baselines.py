@@ -7,17 +7,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import LinearRegression, LogisticRegression
 
+from dl_experiments.annotations import Preprocessor
 from dl_experiments.config.base import Task
 from dl_experiments.preprocessing.tabular import TARGET, transform
 
 
 def classification_baselines(seed: int) -> dict:
     """The classification baselines: majority class and logistic regression."""
+    from sklearn.dummy import DummyClassifier  # noqa: PLC0415
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
     return {
         "majority_class": DummyClassifier(strategy="prior"),
         "logistic_regression": LogisticRegression(max_iter=2000, random_state=seed),
@@ -27,6 +27,10 @@ def classification_baselines(seed: int) -> dict:
 def regression_baselines(seed: int) -> dict:
     """The regression baselines: the training mean, linear regression and
     scikit-learn's histogram gradient boosting with its default settings."""
+    from sklearn.dummy import DummyRegressor  # noqa: PLC0415
+    from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: PLC0415
+    from sklearn.linear_model import LinearRegression  # noqa: PLC0415
+
     return {
         "mean_predictor": DummyRegressor(strategy="mean"),
         "linear_regression": LinearRegression(),
@@ -53,7 +57,7 @@ def fit_baselines(  # noqa: PLR0913 - the splits, their features and settings
     train: pd.DataFrame,
     validation: pd.DataFrame,
     test: pd.DataFrame,
-    preprocessor: ColumnTransformer,
+    preprocessor: Preprocessor,
     seed: int,
     task: Task,
 ) -> pd.DataFrame:
@@ -75,7 +79,7 @@ def _fit_and_score(
     train: pd.DataFrame,
     validation: pd.DataFrame,
     test: pd.DataFrame,
-    preprocessor: ColumnTransformer,
+    preprocessor: Preprocessor,
 ) -> pd.DataFrame:
     """Fit each model on the training + validation rows; one score column per model
     for the test rows (index: row id)."""

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
 
-from dl_experiments.modelling import KerasModel
+from dl_experiments.annotations import KerasModel, Preprocessor
 from dl_experiments.modelling.images import predict_images
 from dl_experiments.modelling.tabular import predict_tabular
 
@@ -29,7 +28,7 @@ def _with_versions(predictions: pd.DataFrame, versions: dict[str, str]) -> pd.Da
 
 def score_binary(  # noqa: PLR0913 - one scoring call
     model: KerasModel,
-    preprocessor: ColumnTransformer,
+    preprocessor: Preprocessor,
     rows: pd.DataFrame,
     id_columns: list[str],
     names: list[str],
@@ -51,7 +50,7 @@ def score_binary(  # noqa: PLR0913 - one scoring call
 
 def score_regression(
     model: KerasModel,
-    preprocessor: ColumnTransformer,
+    preprocessor: Preprocessor,
     rows: pd.DataFrame,
     id_columns: list[str],
     versions: dict[str, str],

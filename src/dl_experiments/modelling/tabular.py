@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.utils.class_weight import compute_class_weight
 
+from dl_experiments.annotations import Preprocessor
 from dl_experiments.config import MLPConfig, TargetConfig, TrainingConfig
 from dl_experiments.config.base import Task
 from dl_experiments.modelling import KerasModel
@@ -21,6 +20,8 @@ SCORE_COLUMN = {"binary": "probability", "regression": "prediction"}
 
 def balanced_class_weight(y: np.ndarray) -> dict[int, float]:
     """Weights inversely proportional to class frequency (scikit-learn's 'balanced')."""
+    from sklearn.utils.class_weight import compute_class_weight  # noqa: PLC0415
+
     classes = np.unique(y)
     weights = compute_class_weight("balanced", classes=classes, y=y)
     return {int(c): float(w) for c, w in zip(classes, weights, strict=True)}
@@ -29,7 +30,7 @@ def balanced_class_weight(y: np.ndarray) -> dict[int, float]:
 def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
     train: pd.DataFrame,
     validation: pd.DataFrame,
-    preprocessor: ColumnTransformer,
+    preprocessor: Preprocessor,
     target: TargetConfig,
     model: MLPConfig,
     training: TrainingConfig,
@@ -63,7 +64,7 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
 
 
 def predict_tabular(
-    model: KerasModel, preprocessor: ColumnTransformer, frame: pd.DataFrame, task: Task
+    model: KerasModel, preprocessor: Preprocessor, frame: pd.DataFrame, task: Task
 ) -> pd.DataFrame:
     """Score rows in batches: ``probability`` (binary) or ``prediction`` (regression).
 

@@ -10,19 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import (
-    FunctionTransformer,
-    OneHotEncoder,
-    QuantileTransformer,
-    RobustScaler,
-    StandardScaler,
-)
 
+from dl_experiments.annotations import Preprocessor
 from dl_experiments.config import (
     FeatureConfig,
     ParameterValidationError,
@@ -131,6 +120,8 @@ def split_data(
                 "expected at least one row in each part"
             ],
         )
+    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+
     stratify = config.stratify
     try:
         rest, test = train_test_split(
@@ -163,33 +154,29 @@ def _log1p(values: np.ndarray) -> np.ndarray:
     return np.log1p(np.clip(values, 0, None))
 
 
-class QuantileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Clip each column to the ``low`` / ``high`` quantiles of the rows it was fitted on."""
-
-    def __init__(self, low: float = 0.001, high: float = 0.999) -> None:
-        self.low = low
-        self.high = high
-
-    def fit(self, x: np.ndarray, y: object = None) -> QuantileClipper:
-        """Learn the per-column clipping bounds."""
-        values = np.asarray(x, dtype=np.float64)
-        self.n_features_in_ = values.shape[1]
-        self.lower_, self.upper_ = np.nanquantile(values, [self.low, self.high], axis=0)
-        return self
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        """Values outside the fitted bounds are set to the nearest bound."""
-        return np.clip(np.asarray(x, dtype=np.float64), self.lower_, self.upper_)
-
-
 def fit_preprocessor(
     train: pd.DataFrame, features: FeatureConfig, schema: TableSchema | None = None
-) -> ColumnTransformer:
+) -> Preprocessor:
     """Fit imputation, scaling and one-hot encoding on the training rows only.
 
     Columns whose schema sets ``impute`` are filled with that strategy; others are
     known to be complete because ingestion validated them.
     """
+    from sklearn.compose import ColumnTransformer  # noqa: PLC0415
+    from sklearn.impute import SimpleImputer  # noqa: PLC0415
+    from sklearn.pipeline import make_pipeline  # noqa: PLC0415
+    from sklearn.preprocessing import (  # noqa: PLC0415
+        FunctionTransformer,
+        OneHotEncoder,
+        QuantileTransformer,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    from dl_experiments.preprocessing.transformers import (  # noqa: PLC0415
+        QuantileClipper,
+    )
+
     config = features
     columns = schema.columns if schema else {}
     scalers = {
@@ -234,7 +221,7 @@ def fit_preprocessor(
     return preprocessor.fit(train[config.columns])
 
 
-def transform(preprocessor: ColumnTransformer, frame: pd.DataFrame) -> np.ndarray:
+def transform(preprocessor: Preprocessor, frame: pd.DataFrame) -> np.ndarray:
     """Feature matrix (float32) for a frame with the training columns."""
     columns = list(preprocessor.feature_names_in_)
     return np.asarray(preprocessor.transform(frame[columns]), dtype=np.float32)

@@ -21,21 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from kedro.pipeline import Node, Pipeline
-from matplotlib.figure import Figure
-from PIL import Image
 
+from dl_experiments.annotations import Figure, KerasModel
 from dl_experiments.config import (
     ImageClassification,
     ImageDataConfig,
     ImagePredictConfig,
+    ImageReportConfig,
     ValidationSplitConfig,
 )
-from dl_experiments.evaluation.images import image_figures
-from dl_experiments.evaluation.reporting import (
-    classification_figures,
-    evaluate_classification,
-)
-from dl_experiments.modelling import KerasModel
 from dl_experiments.modelling.images import predict_images, train_image_classifier
 from dl_experiments.modelling.scoring import score_images, summarise_classes
 from dl_experiments.preprocessing.image_inputs import image_batch
@@ -111,6 +105,10 @@ def evaluate_images(
     predictions: pd.DataFrame, training_history: dict[str, Any], data: ImageDataConfig
 ) -> dict[str, Any]:
     """Test-set metrics with class names, and what the training cost."""
+    from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
+        evaluate_classification,
+    )
+
     metrics = evaluate_classification(predictions, None, list(data.class_names))
     keys = (
         "epochs_run",
@@ -128,11 +126,27 @@ def plot_image_classifier(
 ) -> dict[str, Figure]:
     """Confusion matrix (counts and row-normalised) and one-vs-rest ROC / PR curves
     for every class, with per-class AUC in the legend."""
+    from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
+        classification_figures,
+    )
+
     return classification_figures(predictions, None, list(data.class_names))
 
 
+def plot_image_errors(
+    predictions: pd.DataFrame,
+    images: np.ndarray,
+    class_names: list[str],
+    reporting: ImageReportConfig,
+) -> dict[str, Figure]:
+    """Misclassified examples, most confused pairs and per-class error rates."""
+    from dl_experiments.evaluation.images import image_figures  # noqa: PLC0415
+
+    return image_figures(predictions, images, class_names, reporting)
+
+
 def prepare_new_images(
-    images: Mapping[str, Callable[[], Image.Image]] | np.ndarray,
+    images: Mapping[str, Callable[[], Any]] | np.ndarray,
     params: ImageClassification,
     dataset: str = "new_images",
 ) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -245,7 +259,7 @@ def image_classification(namespace: str) -> Pipeline:
             tags="reporting",
         ),
         Node(
-            image_figures,
+            plot_image_errors,
             [
                 "test_predictions",
                 "test_set_images",

@@ -7,8 +7,8 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
+from dl_experiments.annotations import Figure, KerasModel
 from dl_experiments.evaluation.report import RESERVED, build_report
-from dl_experiments.evaluation.reporting import model_figures
 
 FIGURE_SUFFIX = "_plot"
 
@@ -19,10 +19,17 @@ def with_fixed(func: Any, **fixed: Any) -> Any:
     return update_wrapper(partial(func, **fixed), func)
 
 
+def plot_model(model: KerasModel, training_history: dict[str, Any]) -> dict[str, Figure]:
+    """The training-history plot and the network diagram of a trained model."""
+    from dl_experiments.evaluation.reporting import model_figures  # noqa: PLC0415
+
+    return model_figures(model, training_history)
+
+
 def model_figures_node() -> Node:
     """Training history and network diagram of the trained ``model``."""
     return Node(
-        model_figures,
+        plot_model,
         ["model", "training_history"],
         {
             "training_history": "training_history_plot",

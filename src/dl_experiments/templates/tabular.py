@@ -24,9 +24,8 @@ from typing import Any
 
 import pandas as pd
 from kedro.pipeline import Node, Pipeline
-from matplotlib.figure import Figure
-from sklearn.compose import ColumnTransformer
 
+from dl_experiments.annotations import Figure, KerasModel, Preprocessor
 from dl_experiments.config import (
     ClassificationEvaluationConfig,
     CoordinatesConfig,
@@ -38,14 +37,7 @@ from dl_experiments.config import (
     TargetConfig,
 )
 from dl_experiments.config.data import TablePredictConfig
-from dl_experiments.evaluation.regression import evaluate_regression, regression_figures
-from dl_experiments.evaluation.reporting import (
-    classification_figures,
-    evaluate_classification,
-)
-from dl_experiments.modelling import KerasModel
 from dl_experiments.modelling.baselines import fit_baselines
-from dl_experiments.modelling.cross_validation import cross_validate_classifier
 from dl_experiments.modelling.scoring import (
     score_binary,
     score_regression,
@@ -109,6 +101,10 @@ def cross_validate(
     model_input: pd.DataFrame, params: TabularClassification
 ) -> dict[str, Any]:
     """k-fold estimate of the MLP and the baselines over all rows (small data)."""
+    from dl_experiments.modelling.cross_validation import (  # noqa: PLC0415
+        cross_validate_classifier,
+    )
+
     return cross_validate_classifier(
         model_input,
         features=params.features,
@@ -130,6 +126,10 @@ def evaluate_classifier(
     evaluation: ClassificationEvaluationConfig,
 ) -> dict[str, Any]:
     """Test-set metrics for the MLP and the baselines."""
+    from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
+        evaluate_classification,
+    )
+
     return evaluate_classification(
         predictions, baseline_predictions, target.labels, evaluation.threshold
     )
@@ -156,6 +156,10 @@ def plot_classifier(
     evaluation: ClassificationEvaluationConfig,
 ) -> dict[str, Figure]:
     """Confusion matrix, ROC / PR with baselines, threshold and calibration plots."""
+    from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
+        classification_figures,
+    )
+
     return classification_figures(
         predictions, baseline_predictions, target.labels, evaluation.threshold
     )
@@ -168,6 +172,10 @@ def evaluate_regressor(
 ) -> dict[str, Any]:
     """Test-set metrics of the MLP and the baselines (target units and the
     reporting unit), and the MLP's error by decile of the true value."""
+    from dl_experiments.evaluation.regression import (  # noqa: PLC0415
+        evaluate_regression,
+    )
+
     metrics = evaluate_regression(
         predictions,
         baseline_predictions,
@@ -194,6 +202,10 @@ def plot_regressor(
 ) -> dict[str, Figure]:
     """Predicted vs actual, residuals, residual histogram, error map and error by
     decile of the true value (the MLP, with the baselines where they fit)."""
+    from dl_experiments.evaluation.regression import (  # noqa: PLC0415
+        regression_figures,
+    )
+
     return regression_figures(
         predictions,
         baseline_predictions,
@@ -249,7 +261,7 @@ def validate_new_regression_rows(
 
 def score_classification_rows(  # noqa: PLR0913 - model, data and their settings
     model: KerasModel,
-    preprocessor: ColumnTransformer,
+    preprocessor: Preprocessor,
     rows: pd.DataFrame,
     versions: dict[str, str],
     target: TargetConfig,
@@ -271,7 +283,7 @@ def score_classification_rows(  # noqa: PLR0913 - model, data and their settings
 
 def score_regression_rows(
     model: KerasModel,
-    preprocessor: ColumnTransformer,
+    preprocessor: Preprocessor,
     rows: pd.DataFrame,
     versions: dict[str, str],
     predict: TablePredictConfig,
