@@ -245,7 +245,7 @@ def tracking_warnings(project: Path) -> Iterator[list[str]]:
     # loggers), so it comes first.
     bootstrap_project(project)
     handler = _Collect()
-    tracking_logger = logging.getLogger("dl_experiments.tracking")
+    tracking_logger = logging.getLogger("dl_experiments.hooks.tracking")
     tracking_logger.addHandler(handler)
     yield handler.messages
     tracking_logger.removeHandler(handler)

@@ -26,10 +26,9 @@ class TensorFlowRuntimeHook:
     def before_pipeline_run(
         self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
     ) -> None:
-        """Start TensorFlow quietly and set its thread pools from ``runtime``,
-        for runs that train or load a Keras model."""
-        if not any(name.endswith(".model") for name in pipeline.datasets()):
-            return
-        tensorflow()
+        """Set TensorFlow's thread pools from ``runtime`` when they are set, and
+        start TensorFlow quietly for runs that train or load a Keras model."""
         raw = catalog.load("params:runtime") if "params:runtime" in catalog else {}
         configure_threads(parse_params(RuntimeConfig, raw or {}, "runtime"))
+        if any(name.endswith(".model") for name in pipeline.datasets()):
+            tensorflow()
