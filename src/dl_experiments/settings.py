@@ -10,10 +10,13 @@ from dl_experiments.hooks import (
     TensorFlowRuntimeHook,
     WandbHook,
 )
+from dl_experiments.run_record_hook import RunRecordHook
+from dl_experiments.runs.catalog import RunAwareDataCatalog
 
 # Hooks run last-in-first-out: parameters are checked before any other hook starts
 # work for the run.
 HOOKS = (
+    RunRecordHook(),
     TensorFlowRuntimeHook(),
     DataErrorContextHook(),
     FailedRunCleanupHook(),
@@ -21,6 +24,9 @@ HOOKS = (
     WandbHook(),
     ParameterSchemaHook(),
 )
+
+# Unpinned loads resolve to the newest complete run (dl_experiments.runs).
+DATA_CATALOG_CLASS = RunAwareDataCatalog
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
