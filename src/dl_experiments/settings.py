@@ -11,7 +11,7 @@ from dl_experiments.hooks import (
     WandbHook,
 )
 from dl_experiments.run_record_hook import RunRecordHook
-from dl_experiments.runs.catalog import RunAwareDataCatalog
+from dl_experiments.runs.catalog import RunAwareContext, RunAwareDataCatalog
 
 # Hooks run last-in-first-out: parameters are checked before any other hook starts
 # work for the run.
@@ -27,6 +27,7 @@ HOOKS = (
 
 # Unpinned loads resolve to the newest complete run (dl_experiments.runs).
 DATA_CATALOG_CLASS = RunAwareDataCatalog
+CONTEXT_CLASS = RunAwareContext
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

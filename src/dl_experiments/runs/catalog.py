@@ -11,9 +11,11 @@ experiment come from the same run. A pinned version (``--load-versions``,
 ``catalog.load(name, version=...)``) is used as given. The running run itself may
 load what it has saved.
 
-Registered as ``DATA_CATALOG_CLASS`` in ``settings.py``; ``RunRecordHook`` tells it
-where the project's run records live (``runs_folder``). Without that (a catalog
-built by hand) it behaves as Kedro's own.
+Registered as ``DATA_CATALOG_CLASS`` in ``settings.py``, with ``RunAwareContext``
+as ``CONTEXT_CLASS`` because Kedro 1.7's ``context.catalog`` (notebooks,
+``kedro ipython``, kedro-viz) builds a plain ``DataCatalog`` otherwise.
+``RunRecordHook`` tells the catalog where the project's run records live
+(``runs_folder``); without that (a catalog built by hand) it behaves as Kedro's own.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
-from kedro.framework.context import CatalogCommandsMixin
+from kedro.framework.context import CatalogCommandsMixin, KedroContext
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DataCatalog
 from kedro.io.core import Version
 
@@ -99,6 +101,17 @@ class RunAwareDataCatalog(DataCatalog, CatalogCommandsMixin):
         if dataset is not None:
             self._filter(dataset)
         return dataset
+
+
+class RunAwareContext(KedroContext):
+    """Kedro's context whose ``catalog`` is the project's ``DATA_CATALOG_CLASS``."""
+
+    @property
+    def catalog(self) -> DataCatalog:
+        """The catalog a notebook or ``kedro ipython`` sees, as a run sees it."""
+        from kedro.framework.project import settings  # noqa: PLC0415 - configured late
+
+        return self._get_catalog(catalog_class=settings.DATA_CATALOG_CLASS)
 
 
 def loaded_versions(
