@@ -154,12 +154,16 @@ def nested(dotted: dict[str, Any]) -> dict[str, Any]:
 
 
 def derived_files(project: Path) -> list[str]:
-    """Every file runs have written under data/ (the linked raw inputs excluded)."""
+    """Every file runs have written under data/ (the linked raw inputs excluded).
+
+    Run records (``data/runs``) are not artifacts: a rejected run's record, marked
+    ``failed``, stays so that ``python -m dl_experiments.runs list`` shows it.
+    """
     data = project / "data"
     return sorted(
         str(path.relative_to(project))
         for layer in data.iterdir()
-        if not layer.is_symlink()
+        if not layer.is_symlink() and layer.name != "runs"
         for path in layer.rglob("*")
         if path.is_file()
     )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -138,11 +138,20 @@ def _project_validator() -> Iterator[None]:
 
 
 class ExperimentContext(KedroContext):
-    """Kedro's context, validating parameters tree-first (see the module docstring)."""
+    """Kedro's context, validating parameters tree-first (see the module docstring),
+    whose ``catalog`` is the project's ``DATA_CATALOG_CLASS`` as in a run (Kedro
+    1.7 builds a plain ``DataCatalog`` for notebooks and ``kedro ipython``)."""
 
     def _get_validated_params(self) -> dict[str, Any]:
         with _project_validator():
             return super()._get_validated_params()
+
+    @property
+    def catalog(self) -> Any:
+        """The catalog a notebook or ``kedro ipython`` sees, as a run sees it."""
+        from kedro.framework.project import settings  # noqa: PLC0415 - configured late
+
+        return self._get_catalog(catalog_class=settings.DATA_CATALOG_CLASS)
 
 
 # -- versioned datasets --------------------------------------------------------
@@ -154,8 +163,8 @@ def is_versioned(dataset: Any) -> bool:
 
 
 def save_version(dataset: AbstractVersionedDataset) -> str | None:
-    """The version this catalog saves ``dataset`` under (the run id), if fixed."""
-    return dataset._version.save if dataset._version else None
+    """The version ``dataset`` saves under (the run id), or None if unversioned."""
+    return dataset.resolve_save_version() if dataset._version else None
 
 
 def version_folder(dataset: AbstractVersionedDataset, version: str) -> str:
@@ -196,3 +205,28 @@ def dataset_metadata(catalog: Any, name: str) -> dict[str, Any]:
     if name not in catalog:
         return {}
     return dict(getattr(catalog.get(name), "metadata", None) or {})
+
+
+_FILTERED = "_complete_runs_only"
+
+
+def skip_versions(
+    dataset: AbstractVersionedDataset, excluded: Callable[[], set[str]]
+) -> None:
+    """Make ``dataset``'s version listing (and so "latest") leave out the version
+    folders ``excluded()`` names, asked afresh at each listing."""
+    original = dataset._glob_function
+    if getattr(original, _FILTERED, False):
+        return
+
+    def glob(pattern: str) -> list[str]:
+        skipped = excluded()
+        return [
+            path
+            for path in original(pattern)
+            if PurePosixPath(path).parent.name not in skipped
+        ]
+
+    setattr(glob, _FILTERED, True)
+    dataset._glob_function = glob
+    dataset._clear_version_cache()

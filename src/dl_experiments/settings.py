@@ -6,24 +6,31 @@ from dl_experiments.hooks import (
     ArtifactVersionsHook,
     DataErrorContextHook,
     FailedRunCleanupHook,
+    RunRecordHook,
     TensorFlowRuntimeHook,
     WandbHook,
 )
 from dl_experiments.kedro_internals import ExperimentContext
+from dl_experiments.runs.catalog import RunAwareDataCatalog
 
-# Kedro's context, validating every typed parameter tree before a run
+# Kedro's context, validating every typed parameter tree before a run, and whose
+# catalog (notebooks, kedro ipython, kedro-viz) is DATA_CATALOG_CLASS too
 # (see kedro_internals).
 CONTEXT_CLASS = ExperimentContext
 
 # Hooks run last-in-first-out: TensorFlow's threads are set before other hooks
 # start work for the run.
 HOOKS = (
+    RunRecordHook(),
     DataErrorContextHook(),
     FailedRunCleanupHook(),
     ArtifactVersionsHook(),
     WandbHook(),
     TensorFlowRuntimeHook(),
 )
+
+# Unpinned loads resolve to the newest complete run (dl_experiments.runs).
+DATA_CATALOG_CLASS = RunAwareDataCatalog
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

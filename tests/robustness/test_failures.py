@@ -131,14 +131,13 @@ def test_models_are_loaded_in_keras_safe_mode(tmp_path):
         dataset.load()
 
 
-def test_nothing_unpickles_files_the_project_did_not_write():
-    """Pickles are only the project's own versioned outputs, never raw inputs."""
+def test_nothing_is_loaded_from_a_pickle():
+    """No catalog entry is a pickle (the preprocessors are skops files) and no code
+    unpickles anything."""
     for path in sorted((PROJECT_ROOT / "conf").glob("*/catalog*.yml")):
         for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
-            if not isinstance(entry, dict) or "pickle" not in str(entry.get("type")):
-                continue
-            assert entry.get("versioned") is True, (path.name, name)
-            assert not entry["filepath"].startswith("data/01_raw"), (path.name, name)
+            if isinstance(entry, dict):
+                assert "pickle" not in str(entry.get("type")).lower(), (path.name, name)
     unsafe = re.compile(r"pickle\.loads?\(|joblib\.load\(|allow_pickle\s*=\s*True")
     for source in sorted((PROJECT_ROOT / "src").rglob("*.py")):
         assert not unsafe.search(source.read_text()), source

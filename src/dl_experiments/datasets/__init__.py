@@ -3,5 +3,13 @@
 from dl_experiments.datasets.figure_dataset import FigureDataset
 from dl_experiments.datasets.idx_dataset import IDXDataset, IDXFormatError
 from dl_experiments.datasets.metrics_history import MetricsHistoryDataset
+from dl_experiments.datasets.skops_dataset import SkopsDataset, UnsafeArtifactError
 
-__all__ = ["FigureDataset", "IDXDataset", "IDXFormatError", "MetricsHistoryDataset"]
+__all__ = [
+    "FigureDataset",
+    "IDXDataset",
+    "IDXFormatError",
+    "MetricsHistoryDataset",
+    "SkopsDataset",
+    "UnsafeArtifactError",
+]

@@ -8,6 +8,7 @@ Images are ``0x00000803`` (n x rows x columns, uint8), labels ``0x00000801`` (n)
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from copy import deepcopy
@@ -86,7 +87,8 @@ def decode_idx(raw: bytes, source: str, kind: Kind | None = None) -> np.ndarray:
         )
     shape = tuple(int(size) for size in np.frombuffer(raw, ">u4", ndim, 4))
     dtype = IDX_TYPES[type_code]
-    expected_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # Python integers: a header's sizes can multiply past int64 (and wrap to 0).
+    expected_bytes = math.prod(shape) * dtype.itemsize
     data_bytes = len(raw) - header
     if data_bytes != expected_bytes:
         problem = "is truncated" if data_bytes < expected_bytes else "is corrupt"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -19,7 +20,13 @@ class MetricsHistoryDataset(AbstractDataset[None, dict[str, Any]]):
     in ``<filepath>/<version>/<file name>``, and this dataset reads them all, so runs
     can be compared without any tracking service. Loading a path with no saved
     version gives an empty dict; saving is not supported.
+
+    Versions of incomplete runs (killed, failed, still running) are left out:
+    the project's catalog sets ``exclude_versions`` to a function that names them
+    (``dl_experiments.runs``).
     """
+
+    exclude_versions: Callable[[], set[str]] = staticmethod(set)
 
     def __init__(
         self,
@@ -44,8 +51,11 @@ class MetricsHistoryDataset(AbstractDataset[None, dict[str, Any]]):
         if not self._fs.isdir(root):
             return {}
         found = {}
+        excluded = self.exclude_versions()
         for folder in self._fs.ls(root, detail=False):
             version = PurePosixPath(folder).name
+            if version in excluded:
+                continue
             path = f"{root}/{version}/{self._filepath.name}"
             if self._fs.isfile(path):
                 found[version] = path

@@ -4,6 +4,7 @@
 - ``DataErrorContextHook``: a data error names the file behind the dataset.
 - ``FailedRunCleanupHook``: a failed run's partial versions are removed.
 - ``ArtifactVersionsHook``: predict pipelines learn which model version they load.
+- ``RunRecordHook``: each run's record (running, complete, failed) under data/runs.
 - ``WandbHook``: Weights & Biases tracking (the only place that knows W&B).
 
 Parameters need no hook: Kedro validates them against the node annotations
@@ -13,6 +14,7 @@ Parameters need no hook: Kedro validates them against the node annotations
 from dl_experiments.hooks.artifact_versions import ArtifactVersionsHook
 from dl_experiments.hooks.data_errors import DataErrorContextHook
 from dl_experiments.hooks.failed_runs import FailedRunCleanupHook
+from dl_experiments.hooks.run_records import RunRecordHook
 from dl_experiments.hooks.runtime import TensorFlowRuntimeHook
 from dl_experiments.hooks.tracking import WandbHook
 
@@ -20,6 +22,7 @@ __all__ = [
     "ArtifactVersionsHook",
     "DataErrorContextHook",
     "FailedRunCleanupHook",
+    "RunRecordHook",
     "TensorFlowRuntimeHook",
     "WandbHook",
 ]

@@ -11,6 +11,22 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 
+def _across_workers() -> bool:
+    """Whether the model is built for a cluster of several workers.
+
+    There, batch normalisation averages its batch statistics over every worker
+    (``synchronized``), so all workers end with the same moving statistics and the
+    chief's saved model is the cluster's; on one machine it stays the plain layer.
+    """
+    import tensorflow as tf  # noqa: PLC0415 - the builders run under TensorFlow
+
+    strategy = tf.distribute.get_strategy()
+    return (
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and strategy.num_replicas_in_sync > 1
+    )
+
+
 def output_layer(task: Task, n_classes: int) -> layers.Layer:
     """The head for a task: 1 linear unit, 1 sigmoid unit, or ``n_classes`` softmax.
 
@@ -47,7 +63,9 @@ def build_mlp(
             name=f"dense_{index}",
         )(x)
         if config.batch_norm:
-            x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
+            x = layers.BatchNormalization(
+                name=f"batch_norm_{index}", synchronized=_across_workers()
+            )(x)
         x = _activation(config.activation, f"{config.activation}_{index}")(x)
         if config.dropout:
             x = layers.Dropout(config.dropout, name=f"dropout_{index}")(x)
@@ -87,7 +105,9 @@ def build_cnn(
                 name=label,
             )(x)
             if block.batch_norm:
-                x = layers.BatchNormalization(name=f"{label}_bn")(x)
+                x = layers.BatchNormalization(
+                    name=f"{label}_bn", synchronized=_across_workers()
+                )(x)
             x = _activation(config.activation, f"{label}_{config.activation}")(x)
         if block.pool:
             x = layers.MaxPooling2D(name=f"block{block_index}_pool")(x)

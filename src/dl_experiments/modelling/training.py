@@ -65,8 +65,35 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
         cpus = [device.name for device in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices=cpus)
     if name == "multi_worker_mirrored":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _reduce_structures_per_tensor(tf.distribute.MultiWorkerMirroredStrategy())
     return tf.distribute.get_strategy()
+
+
+def _reduce_structures_per_tensor(
+    strategy: tf.distribute.Strategy,
+) -> tf.distribute.Strategy:
+    """Work around Keras 3's calls of ``strategy.reduce`` on a cluster of several workers.
+
+    Keras 3.12 ``fit`` fails under ``MultiWorkerMirroredStrategy`` with more than
+    one worker (keras-team/keras#20585): it reduces the first (x, y) batch as one
+    structure ("Attempt to convert a value (PerReplica ...)"), and each step's
+    scalar metrics with ``axis=0`` ("Invalid reduction dimension 0"). Reducing each
+    tensor on its own, over the replicas only for a scalar, is what both calls
+    mean; every worker makes the same collective calls in the same order.
+    """
+    reduce = strategy.reduce
+
+    def reduce_one(reduce_op: Any, item: Any, axis: Any) -> Any:
+        local = strategy.experimental_local_results(item)[0]
+        if axis is not None and getattr(local, "shape", None) is not None:
+            axis = None if local.shape.rank == 0 else axis
+        return reduce(reduce_op, item, axis)
+
+    def reduce_each(reduce_op: Any, value: Any, axis: Any = None) -> Any:
+        return tf.nest.map_structure(lambda item: reduce_one(reduce_op, item, axis), value)
+
+    strategy.reduce = reduce_each
+    return strategy
 
 
 def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.Optimizer:

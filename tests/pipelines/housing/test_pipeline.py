@@ -29,7 +29,7 @@ ARTIFACTS = [
     "data/05_model_input/housing/train_set.parquet",
     "data/05_model_input/housing/test_set.parquet",
     "data/06_models/housing/model.keras",
-    "data/06_models/housing/preprocessor.pkl",
+    "data/06_models/housing/preprocessor.skops",
     "data/07_model_output/housing/training_history.json",
     "data/07_model_output/housing/test_predictions.parquet",
     "data/07_model_output/housing/baseline_predictions.parquet",

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 ARTIFACTS = [
     "data/06_models/wildfire/model.keras",
-    "data/06_models/wildfire/preprocessor.pkl",
+    "data/06_models/wildfire/preprocessor.skops",
     "data/07_model_output/wildfire/training_history.json",
     "data/08_reporting/wildfire/metrics.json",
     "data/08_reporting/wildfire/training_history.png",

@@ -115,9 +115,10 @@ def test_pinned_version_is_used_and_recorded(trained):
                 "versioned": True,
             },
             "preprocessor": {
-                "type": "pickle.PickleDataset",
-                "filepath": str(trained / "data/06_models/wildfire/preprocessor.pkl"),
+                "type": "dl_experiments.datasets.SkopsDataset",
+                "filepath": str(trained / "data/06_models/wildfire/preprocessor.skops"),
                 "versioned": True,
+                "trusted": ["dl_experiments.preprocessing.tabular._log1p"],
             },
         },
         load_versions={"model": first, "preprocessor": first},
