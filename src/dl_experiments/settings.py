@@ -10,10 +10,12 @@ from dl_experiments.hooks import (
     TensorFlowRuntimeHook,
     WandbHook,
 )
+from dl_experiments.run_log import RunLogHook
 
 # Hooks run last-in-first-out: parameters are checked before any other hook starts
 # work for the run.
 HOOKS = (
+    RunLogHook(),
     TensorFlowRuntimeHook(),
     DataErrorContextHook(),
     FailedRunCleanupHook(),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from dl_experiments.modelling.builders import build_cnn
 from dl_experiments.modelling.tabular import PREDICT_BATCH
-from dl_experiments.modelling.training import train_keras_model
+from dl_experiments.modelling.training import predict_in_batches, train_keras_model
 from dl_experiments.validation import parse_params
 from dl_experiments.validation.params import CNNConfig, TrainingConfig
 
@@ -65,8 +65,8 @@ def predict_images(
     ``y_true`` is added first when ``labels`` are given, so the table can be
     evaluated by ``evaluation.reporting``; the index is the image's position.
     """
-    probabilities = model.predict(
-        with_channel_axis(images), batch_size=PREDICT_BATCH, verbose=0
+    probabilities = predict_in_batches(
+        model, with_channel_axis(images), PREDICT_BATCH
     ).astype(np.float64)
     predictions = pd.DataFrame(
         probabilities, columns=[f"proba_{i}" for i in range(probabilities.shape[1])]

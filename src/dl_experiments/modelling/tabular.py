@@ -12,7 +12,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.utils.class_weight import compute_class_weight
 
 from dl_experiments.modelling.builders import build_mlp
-from dl_experiments.modelling.training import train_keras_model
+from dl_experiments.modelling.training import predict_in_batches, train_keras_model
 from dl_experiments.preprocessing.tabular import TARGET, TargetConfig, transform
 from dl_experiments.validation import parse_params
 from dl_experiments.validation.params import MLPConfig, TrainingConfig
@@ -73,9 +73,7 @@ def predict_tabular(
     The row ids (index) are kept, and ``y_true`` is added when the frame has the
     target, so the result can be evaluated or joined back to its inputs.
     """
-    scores = model.predict(
-        transform(preprocessor, frame), batch_size=PREDICT_BATCH, verbose=0
-    )
+    scores = predict_in_batches(model, transform(preprocessor, frame), PREDICT_BATCH)
     column = "prediction" if model.output_shape[-1] == 1 and _is_linear(model) else "probability"
     predictions = pd.DataFrame({column: scores[:, 0].astype(np.float64)}, index=frame.index)
     if TARGET in frame.columns:

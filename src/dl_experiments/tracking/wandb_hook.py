@@ -85,6 +85,7 @@ class WandbHook:
 
     def _reset(self) -> None:
         self._runs: dict[str, TrackedRun] = {}
+        self._locations: dict[str, str] = {}
         self._pending: dict[str, set[str]] = {}
         self._failures: dict[str, str] = {}
         self._run_params: dict[str, Any] = {}
@@ -197,6 +198,10 @@ class WandbHook:
             self._finish(experiment, exit_code=1, error=message)
         self._close()
 
+    def run_location(self, experiment: str) -> str | None:
+        """The W&B run of ``experiment`` in this Kedro run: URL or offline folder."""
+        return self._locations.get(experiment)
+
     # -- helpers -------------------------------------------------------------
 
     def _experiment(self, node: Node) -> str:
@@ -242,6 +247,7 @@ class WandbHook:
         )
         if run is not None:
             self._runs[experiment] = run
+            self._locations[experiment] = run.location
             self._started = True
             logger.info(
                 "Tracking '%s' in W&B (%s): %s", experiment, self.config.mode, run.location
