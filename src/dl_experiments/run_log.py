@@ -4,7 +4,8 @@ and a summary as each experiment finishes.
 When the last node of an experiment (a namespace: ``wildfire``, ``housing``, ...)
 has run, ``RunLogHook`` logs the model's headline test metrics beside the best
 baseline's, the HTML report's path and the W&B run; a run of several experiments
-ends with one table of them all.
+ends with one table of them all. Before the run, it fills each experiment's
+``<namespace>.run_info`` (run id, git commit, environment) for the HTML report.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from kedro.pipeline import Node, Pipeline
 from tabulate import tabulate
 
 from dl_experiments.evaluation.headline import LABELS, Headline, headline
+from dl_experiments.tracking.wandb_hook import git_commit
+
+RUN_INFO = ".run_info"
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +55,24 @@ class RunLogHook:
         )
 
     @hook_impl
-    def before_pipeline_run(self, pipeline: Pipeline) -> None:
-        """Note each experiment's nodes, to know when its last one has run."""
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
+    ) -> None:
+        """Note each experiment's nodes (to know when its last one has run); fill
+        the ``run_info`` inputs of the reports."""
         self._reset()
         for node in pipeline.nodes:
             if node.namespace:
                 self._pending.setdefault(_experiment(node), set()).add(node.name)
+        targets = sorted(name for name in pipeline.inputs() if name.endswith(RUN_INFO))
+        if targets:
+            info = {
+                "run_id": run_params.get("run_id"),
+                "git_commit": git_commit(self._project_path),
+                "environment": run_params.get("env") or "local",
+            }
+            for target in targets:
+                catalog.save(target, info)
 
     @hook_impl
     def before_node_run(self, node: Node) -> None:
