@@ -62,13 +62,19 @@ def test_listed_subtrees_replace_the_base_ones_whole(tmp_path):
 def test_replace_works_at_any_depth(tmp_path):
     params = load(
         tmp_path,
-        {"wildfire": {"data": {"schema": {"_replace": ["columns"], "columns": {"a": {}}}}}},
+        {
+            "wildfire": {
+                "data": {"schema": {"_replace": ["columns"], "columns": {"a": {}}}}
+            }
+        },
     )
     assert params["wildfire"]["data"]["schema"] == {"columns": {"a": {}}}
 
 
 def test_replace_of_a_key_not_given_names_it_and_the_file(tmp_path):
-    with pytest.raises(ParameterReplaceError, match=r"wildfire\._replace .*mine.*\['target'\]"):
+    with pytest.raises(
+        ParameterReplaceError, match=r"wildfire\._replace .*mine.*\['target'\]"
+    ):
         load(tmp_path, {"wildfire": {"_replace": ["target"], "seed": 1}})
 
 

@@ -61,7 +61,9 @@ def write_station_csv(path: Path, rows: int = 160, seed: int = 3) -> pd.DataFram
         }
     )
     dryness = frame["temperature_c"] / 10 - frame["humidity_pct"] / 30
-    frame["status"] = np.where(dryness + rng.normal(0, 0.5, rows) > 0, "fire", "no fire")
+    frame["status"] = np.where(
+        dryness + rng.normal(0, 0.5, rows) > 0, "fire", "no fire"
+    )
     frame.to_csv(path, sep=";", index=False)
     return frame
 
@@ -108,7 +110,12 @@ def test_own_sensor_csv_with_text_labels(project, tmp_path):
                         "class_names": ["no fire", "fire"],
                     },
                     "features": {
-                        "numeric": ["temperature_c", "humidity_pct", "wind_kmh", "rain_mm"],
+                        "numeric": [
+                            "temperature_c",
+                            "humidity_pct",
+                            "wind_kmh",
+                            "rain_mm",
+                        ],
                         "categorical": ["station"],
                         "log_transform": ["rain_mm"],
                     },
@@ -133,7 +140,12 @@ def test_own_sensor_csv_with_text_labels(project, tmp_path):
     assert sum(v["count"] for v in model["class_balance"].values()) == test_rows
     model_input = only_version(project, "data/04_feature/wildfire/model_input.parquet")
     assert set(pd.read_parquet(model_input).columns) == {
-        "temperature_c", "humidity_pct", "wind_kmh", "rain_mm", "station", "target"
+        "temperature_c",
+        "humidity_pct",
+        "wind_kmh",
+        "rain_mm",
+        "station",
+        "target",
     }
     assert conf_digest(project) == base
 
@@ -150,7 +162,10 @@ def write_sales_csv(path: Path, rows: int = 300, seed: int = 5) -> pd.DataFrame:
         }
     )
     frame["price_k"] = (
-        150 + 60 * frame["rooms"] - frame["age_years"] + 80 * (frame["lat"] - 59)
+        150
+        + 60 * frame["rooms"]
+        - frame["age_years"]
+        + 80 * (frame["lat"] - 59)
         + rng.normal(0, 20, rows)
     ).round(1)
     frame.to_csv(path, index=False)
@@ -171,7 +186,13 @@ def test_own_house_prices_csv(project, tmp_path):
             },
             "parameters_housing.yml": {
                 "housing": {
-                    "_replace": ["data", "coordinates", "target", "features", "evaluation"],
+                    "_replace": [
+                        "data",
+                        "coordinates",
+                        "target",
+                        "features",
+                        "evaluation",
+                    ],
                     "data": {
                         "schema": {
                             "min_rows": 100,
@@ -212,7 +233,12 @@ def test_own_house_prices_csv(project, tmp_path):
     assert metrics["model"]["n_samples"] == round(len(frame) * 0.2)
     model_input = only_version(project, "data/04_feature/housing/model_input.parquet")
     assert set(pd.read_parquet(model_input).columns) == {
-        "rooms", "age_years", "lon", "lat", "coord_rot_45", "target"
+        "rooms",
+        "age_years",
+        "lon",
+        "lat",
+        "coord_rot_45",
+        "target",
     }
     report = only_version(project, "data/08_reporting/housing/report.html").read_text()
     assert "$1,000" in report
@@ -266,7 +292,9 @@ def test_own_idx_files_with_three_classes(project, tmp_path):
     run_kedro(project, "fashion_mnist", env=ENV)
 
     metrics = json.loads(
-        only_version(project, "data/08_reporting/fashion_mnist/metrics.json").read_text()
+        only_version(
+            project, "data/08_reporting/fashion_mnist/metrics.json"
+        ).read_text()
     )
     assert list(metrics["model"]["per_class"]) == class_names
     assert metrics["model"]["n_samples"] == 90

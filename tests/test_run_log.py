@@ -24,8 +24,13 @@ def logged_run(project_factory) -> tuple[Path, subprocess.CompletedProcess]:
     project = project_factory("logged_run")
     result = subprocess.run(
         [
-            sys.executable, "-m", "kedro", "run", "--env=test",
-            "--params", "fashion_mnist.training.epochs=2",
+            sys.executable,
+            "-m",
+            "kedro",
+            "run",
+            "--env=test",
+            "--params",
+            "fashion_mnist.training.epochs=2",
         ],
         cwd=project,
         capture_output=True,
@@ -63,7 +68,9 @@ def test_every_training_logs_progress_with_eta(logged_run):
         ("wildfire", "3/3", "val_loss"),
         ("wildfire cross-validation fold 2/2", "1/3", "val_loss"),
     ):
-        assert re.search(line.format(label=label, epoch=epoch, monitor=monitor), text), (
+        assert re.search(
+            line.format(label=label, epoch=epoch, monitor=monitor), text
+        ), (
             label,
             epoch,
         )
@@ -84,7 +91,9 @@ def test_each_experiment_ends_with_a_summary_and_the_run_with_a_table(logged_run
         )
         assert match, experiment
         assert (project / match.group(1)).is_file()
-    assert "does not beat the best baseline" in text or "beats the best baseline" in text
+    assert (
+        "does not beat the best baseline" in text or "beats the best baseline" in text
+    )
     table = text.split("Run summary (test split):\n", 1)[1]
     rows = table.splitlines()[2:5]
     assert sorted(row.split()[0] for row in rows) == sorted(EXPERIMENTS)

@@ -179,7 +179,15 @@ class RunLogHook:
                     self._location(experiment),
                 ]
             )
-        headers = ["experiment", "metric", "model", "baseline", "best baseline", "report", "W&B"]
+        headers = [
+            "experiment",
+            "metric",
+            "model",
+            "baseline",
+            "best baseline",
+            "report",
+            "W&B",
+        ]
         return tabulate(rows, headers=headers, tablefmt="simple")
 
 

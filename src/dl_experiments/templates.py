@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 from kedro.pipeline import Node
 
+from dl_experiments.evaluation.interactive import training_history_figure
 from dl_experiments.evaluation.reporting import model_figures
 from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
 from dl_experiments.preprocessing.tabular import fit_preprocessor, split_data
@@ -24,6 +25,17 @@ def model_figures_node() -> Node:
         ["model", "training_history"],
         {"training_history": "training_history_plot", "network": "network_plot"},
         name="plot_model",
+        tags="reporting",
+    )
+
+
+def interactive_history_node() -> Node:
+    """The training history as an interactive Plotly figure (kedro-viz previews it)."""
+    return Node(
+        training_history_figure,
+        "training_history",
+        "training_history_plotly",
+        name="plot_interactive_history",
         tags="reporting",
     )
 
@@ -84,4 +96,5 @@ def tabular_model_nodes(
             tags="reporting",
         ),
         model_figures_node(),
+        interactive_history_node(),
     ]

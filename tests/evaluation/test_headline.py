@@ -19,7 +19,9 @@ def test_regression_ranks_baselines_lower_is_better():
     assert head.metrics == ("rmse", "mae", "r2")
     assert head.best_baseline == "linear_regression"
     assert [row["model"] for row in head.rows()] == [
-        "model", "linear_regression", "mean_predictor"
+        "model",
+        "linear_regression",
+        "mean_predictor",
     ]
     assert head.reading() == (
         "The model beats the best baseline (linear_regression) on test RMSE: 0.5 "

@@ -22,12 +22,17 @@ def fit(config: TrainingConfig):
     import keras
 
     rng = np.random.default_rng(0)
-    x, y = rng.normal(size=(64, 3)).astype(np.float32), rng.normal(size=64).astype(np.float32)
+    x, y = (
+        rng.normal(size=(64, 3)).astype(np.float32),
+        rng.normal(size=64).astype(np.float32),
+    )
 
     def build():
         return keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
 
-    return train_keras_model(build, "regression", (x, y), (x[:16], y[:16]), config, seed=1)
+    return train_keras_model(
+        build, "regression", (x, y), (x[:16], y[:16]), config, seed=1
+    )
 
 
 def progress_lines(caplog) -> list[str]:
@@ -35,12 +40,19 @@ def progress_lines(caplog) -> list[str]:
 
 
 def test_lines_every_n_epochs_with_label_metric_rate_and_eta(caplog):
-    config = TrainingConfig(epochs=5, batch_size=16, log_every=2, early_stopping={"patience": 10})
+    config = TrainingConfig(
+        epochs=5, batch_size=16, log_every=2, early_stopping={"patience": 10}
+    )
     with caplog.at_level(logging.INFO, logger=LOGGER), progress_label("demo"):
         fit(config)
     lines = progress_lines(caplog)
     epochs = [line.split(" | ")[0] for line in lines if " | " in line]
-    assert epochs == ["demo: epoch 1/5", "demo: epoch 2/5", "demo: epoch 4/5", "demo: epoch 5/5"]
+    assert epochs == [
+        "demo: epoch 1/5",
+        "demo: epoch 2/5",
+        "demo: epoch 4/5",
+        "demo: epoch 5/5",
+    ]
     first = next(line for line in lines if "epoch 1/5" in line)
     parts = first.split(" | ")
     assert parts[1].startswith("loss ") and parts[2].startswith("val_loss ")
@@ -60,5 +72,8 @@ def test_log_every_zero_leaves_keras_own_output(caplog):
 
 def test_durations_read_short():
     assert [format_duration(s) for s in (3.21, 42, 185, 3725)] == [
-        "3.2s", "42s", "3m05s", "1h02m"
+        "3.2s",
+        "42s",
+        "3m05s",
+        "1h02m",
     ]

@@ -85,7 +85,9 @@ class Headline:
         """One row per model (the model first, then baselines best first)."""
         order = sorted(
             self.baselines,
-            key=lambda name: _rank_key(self.baselines[name].get(self.primary), self.primary),
+            key=lambda name: _rank_key(
+                self.baselines[name].get(self.primary), self.primary
+            ),
         )
         return [
             {"model": "model", **self.model},
@@ -124,7 +126,9 @@ def headline(metrics: dict[str, Any]) -> Headline:
     }
     best = None
     if baselines and names:
-        best = min(baselines, key=lambda n: _rank_key(baselines[n].get(names[0]), names[0]))
+        best = min(
+            baselines, key=lambda n: _rank_key(baselines[n].get(names[0]), names[0])
+        )
     return Headline(
         task=task,
         metrics=names,

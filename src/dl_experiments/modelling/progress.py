@@ -139,7 +139,9 @@ def make_progress_callback(
         def _track_best(self, epoch: int, value: float | None) -> None:
             if value is None or math.isnan(value):
                 return
-            higher = any(key in monitor for key in ("acc", "auc", "precision", "recall"))
+            higher = any(
+                key in monitor for key in ("acc", "auc", "precision", "recall")
+            )
             if self.best is None or (
                 value > self.best[1] if higher else value < self.best[1]
             ):

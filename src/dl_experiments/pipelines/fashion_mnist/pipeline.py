@@ -14,7 +14,7 @@ from dl_experiments.evaluation.images import image_figures
 from dl_experiments.evaluation.report import report_node
 from dl_experiments.modelling.images import predict_images, train_image_classifier
 from dl_experiments.pipelines.fashion_mnist import nodes
-from dl_experiments.templates import model_figures_node
+from dl_experiments.templates import interactive_history_node, model_figures_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -85,6 +85,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             tags="reporting",
         ),
         model_figures_node(),
+        interactive_history_node(),
         Node(
             nodes.plot_evaluation,
             ["test_predictions", "params:data.class_names"],

@@ -6,7 +6,9 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
+from plotly import graph_objects as go
 
+from dl_experiments.evaluation.interactive import error_map_figure
 from dl_experiments.evaluation.regression import evaluate_regression, regression_figures
 from dl_experiments.pipelines.housing.params import EvaluationConfig
 from dl_experiments.preprocessing.coordinates import (
@@ -87,3 +89,12 @@ def plot_evaluation(
         unit=config.target_unit,
         n_bins=config.n_bins,
     )
+
+
+def plot_interactive_error_map(
+    predictions: pd.DataFrame, test: pd.DataFrame, evaluation: EvaluationConfig
+) -> go.Figure:
+    """The error map as an interactive Plotly figure: hover a district for its true
+    and predicted value."""
+    place = [evaluation.map.x, evaluation.map.y]
+    return error_map_figure(predictions, test.loc[predictions.index, place], evaluation.target_unit)

@@ -78,6 +78,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             name="plot_evaluation",
             tags="reporting",
         ),
+        Node(
+            nodes.plot_interactive_error_map,
+            ["test_predictions", "test_set", "params:evaluation"],
+            "error_map_plotly",
+            name="plot_interactive_error_map",
+            tags="reporting",
+        ),
         report_node(
             "housing",
             figures=[

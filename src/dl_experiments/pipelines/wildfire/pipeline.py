@@ -8,6 +8,7 @@ sensor_readings ─ validate ─ make_target ─ split ─┬─ fit_preprocesso
 
 from kedro.pipeline import Node, Pipeline
 
+from dl_experiments.evaluation.interactive import roc_pr_figure
 from dl_experiments.evaluation.report import report_node
 from dl_experiments.modelling.baselines import fit_classification_baselines
 from dl_experiments.pipelines.wildfire import nodes
@@ -73,6 +74,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "threshold_calibration": "threshold_calibration_plot",
             },
             name="plot_evaluation",
+            tags="reporting",
+        ),
+        Node(
+            roc_pr_figure,
+            ["test_predictions", "baseline_predictions"],
+            "roc_pr_curves_plotly",
+            name="plot_interactive_roc_pr",
             tags="reporting",
         ),
         report_node("wildfire", figures=FIGURES),
