@@ -270,3 +270,10 @@ def test_kedro_viz_previews_what_the_run_made(
         screenshot(watched, tmp_path / f"kedro_viz_{dataset}.png")
         assert watched.errors(KEDRO_VIZ_STATIC_BUILD_GAPS) == []
         page.close()
+
+
+def test_without_chromium_the_browser_tests_fail_rather_than_skip(monkeypatch, tmp_path):
+    monkeypatch.delenv("CHROMIUM_PATH", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no chromium on it
+    with pytest.raises(pytest.fail.Exception, match="Chromium is missing"):
+        chromium_executable()
