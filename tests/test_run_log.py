@@ -7,6 +7,7 @@ types it (a subprocess in a project copy, so conf/logging.yml is found as usual)
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -22,6 +23,9 @@ EXPERIMENTS = ("wildfire", "housing", "fashion_mnist")
 @pytest.fixture(scope="module")
 def logged_run(project_factory) -> tuple[Path, subprocess.CompletedProcess]:
     project = project_factory("logged_run")
+    # a user's shell: importing the project in this test process sets
+    # TF_CPP_MIN_LOG_LEVEL, which the child would take as the user's own choice
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run(
         [
             sys.executable,
@@ -33,6 +37,7 @@ def logged_run(project_factory) -> tuple[Path, subprocess.CompletedProcess]:
             "fashion_mnist.training.epochs=2",
         ],
         cwd=project,
+        env=env,
         capture_output=True,
         text=True,
         timeout=900,
