@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test lint viz clean-venv
+.PHONY: run test install install-test lint viz viz-build clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,8 +24,13 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+# kedro-viz with previews of the last run's data (computed when a dataset is clicked)
 viz: install
 	$(BIN)/kedro viz run
+
+# the same as a static site in build/, previews included
+viz-build: install
+	$(BIN)/kedro viz build --include-previews
 
 clean-venv:
 	rm -rf $(VENV)

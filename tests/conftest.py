@@ -27,6 +27,7 @@ def make_project(root: Path) -> Path:
     )
     (root / "conf" / "local").mkdir()
     (root / "src").mkdir()  # Kedro wants it; the package itself is installed
+    (root / "logs").mkdir()  # conf/logging.yml's file handler writes logs/info.log
     data = root / "data"
     data.mkdir()
     for entry in (PROJECT_ROOT / "data").iterdir():

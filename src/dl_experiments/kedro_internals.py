@@ -191,6 +191,11 @@ def dataset_filepath(dataset: Any) -> str | None:
     return str(filepath) if filepath else None
 
 
+def saved_path(dataset: Any) -> str:
+    """The file a versioned dataset's save of this run writes (or wrote)."""
+    return str(dataset._get_save_path())
+
+
 def saved_versions(dataset: AbstractVersionedDataset) -> list[str]:
     """The versions of ``dataset`` on disk, oldest first."""
     filepath = dataset_filepath(dataset)

@@ -1,11 +1,11 @@
 """Project settings: the context, hooks and configuration loading."""
 
-from kedro.config import OmegaConfigLoader
-
+from dl_experiments.config_loader import ProjectConfigLoader
 from dl_experiments.hooks import (
     ArtifactVersionsHook,
     DataErrorContextHook,
     FailedRunCleanupHook,
+    RunLogHook,
     RunRecordHook,
     TensorFlowRuntimeHook,
     WandbHook,
@@ -22,6 +22,7 @@ CONTEXT_CLASS = ExperimentContext
 # start work for the run.
 HOOKS = (
     RunRecordHook(),
+    RunLogHook(),
     DataErrorContextHook(),
     FailedRunCleanupHook(),
     ArtifactVersionsHook(),
@@ -32,12 +33,13 @@ HOOKS = (
 # Unpinned loads resolve to the newest complete run (dl_experiments.runs).
 DATA_CATALOG_CLASS = RunAwareDataCatalog
 
-CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     # An environment (conf/test, conf/local) overrides single nested keys of the
-    # base parameters instead of replacing a whole experiment's tree.
+    # base parameters instead of replacing a whole experiment's tree; the subtrees
+    # it lists under `_replace` replace conf/base's whole (config_loader.py).
     "merge_strategy": {"parameters": "soft"},
     "config_patterns": {
         "wandb": ["wandb*", "wandb*/**"],

@@ -22,6 +22,7 @@ from dl_experiments.evaluation.report import (
     build_report,
     cross_validation_table,
     models_table,
+    params_hash,
 )
 from dl_experiments.pipeline_registry import is_experiment
 from dl_experiments.templates.reporting import with_report
@@ -79,7 +80,7 @@ def test_cross_validation_table_shows_mean_and_std():
 def test_report_holds_params_metrics_and_every_figure():
     figures = {"roc_curve": png("red"), "network": png("blue")}
     html = build_report(
-        {"seed": 7, "model": {"hidden_units": [32, 16]}}, METRICS, "run <1>", **figures
+        {"seed": 7, "model": {"hidden_units": [32, 16]}}, METRICS, title="run <1>", **figures
     )
     assert html.startswith("<!DOCTYPE html>")
     assert "<title>run &lt;1&gt;</title>" in html  # text is escaped
@@ -95,6 +96,38 @@ def test_report_holds_params_metrics_and_every_figure():
     assert '<th>1</th><td class="num">1</td><td class="num">0.5</td>' in html
     assert embedded_images(html) == list(figures.values())
     assert "http" not in html.replace("'data:image", "")  # nothing to fetch
+
+
+def test_report_opens_with_the_headline_then_figures_then_collapsed_tables():
+    params = {"seed": 7}
+    run_info = {"run_id": "2026-01-02T03.04.05.678Z", "git_commit": "abc123"}
+    html = build_report(params, METRICS, run_info, title="demo", network=png("blue"))
+    reading = (
+        "The model beats the best baseline (majority_class) on test accuracy: 0.8125 "
+        "against 0.5, a difference of 0.312 on 10 test samples."
+    )
+    assert f"<p class='reading'>{reading}</p>" in html
+    order = [
+        html.index("<p class='reading'>"),
+        html.index("<table class='headline'>"),
+        html.index("2026-01-02T03.04.05.678Z"),
+        html.index("<figure"),
+        html.index("<details><summary>Test set: model and baselines (4 metrics)"),
+        html.index("<details><summary>All 1 parameters"),
+    ]
+    assert order == sorted(order)
+    assert "<tr class='model'><th>model</th>" in html
+    assert "<th>majority_class (best baseline)</th>" in html
+    assert f"<dd>{params_hash(params)}</dd>" in html and "<dd>abc123</dd>" in html
+    assert len(params_hash(params)) == 12
+    assert params_hash({"seed": 7}) != params_hash({"seed": 8})
+
+
+def test_report_without_baselines_says_so():
+    html = build_report({}, {"model": {"accuracy": 0.9}})
+    assert "no baseline to compare with yet" in html
+    assert "No baseline has been run for this experiment." in html
+    assert "<dd>unknown</dd>" in html  # no run id outside a Kedro run
 
 
 def test_report_rejects_a_figure_that_is_not_png_bytes():
@@ -132,6 +165,7 @@ def test_report_node_reads_the_namespace_params_metrics_and_plots():
     assert set(node.inputs) == {
         "params:demo",
         "metrics",
+        "run_info",
         "network_plot",
         "roc_curve_plot",
     }
@@ -140,6 +174,7 @@ def test_report_node_reads_the_namespace_params_metrics_and_plots():
         {
             "params:demo": MemoryDataset({"seed": 3}),
             "metrics": MemoryDataset(METRICS),
+            "run_info": MemoryDataset({"run_id": "2026-01-02T03.04.05.678Z"}),
             "network_plot": MemoryDataset(png("blue")),
             "roc_curve_plot": MemoryDataset(png("red")),
             "report": MemoryDataset(),
@@ -154,7 +189,11 @@ def test_report_node_reads_the_namespace_params_metrics_and_plots():
 def test_report_collects_the_figures_the_pipeline_writes():
     """Run whole: the figures the nodes return are the ones the report embeds."""
     catalog = DataCatalog(
-        {"params:demo": MemoryDataset({"seed": 3}), "metrics": MemoryDataset(METRICS)}
+        {
+            "params:demo": MemoryDataset({"seed": 3}),
+            "metrics": MemoryDataset(METRICS),
+            "run_info": MemoryDataset({}),
+        }
     )
     SequentialRunner().run(with_report(figure_pipeline(), "demo"), catalog)
     html = catalog.load("report")
@@ -183,6 +222,8 @@ def test_every_experiment_run_saves_its_report(trained_project: Path):
         metrics = json.loads(metrics_file.read_text())
         for baseline in metrics.get("baselines", {}):
             assert f"<th>{baseline}</th>" in html
+        assert report.parent.name in html  # the run id
+        assert "<p class='reading'>" in html
         plots = {
             ds.removeprefix(f"{name}.").removesuffix("_plot")
             for ds in pipelines[name].all_outputs()

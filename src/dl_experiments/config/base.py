@@ -8,6 +8,8 @@ into lines that name the dotted parameter, the value found and what was expected
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Annotated, Any, Literal, TypeVar
 
 from kedro.validation.exceptions import (
@@ -86,3 +88,10 @@ def as_plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [as_plain(item) for item in value]
     return value
+
+
+def parameters_hash(params: Any) -> str:
+    """SHA-256 of the parameters as sorted JSON (models as their YAML): the same
+    parameters give the same hash whatever their key order."""
+    text = json.dumps(as_plain(params), sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -88,6 +88,12 @@ class TrainingConfig(Strict):
     jit_compile: bool = False
     deterministic: bool = True
     verbose: Literal[0, 1, 2] = 2
+    # Progress lines through the log every this many epochs (0: none, and Keras'
+    # own output as ``verbose`` says); Keras prints nothing while they are on.
+    log_every: Annotated[int, Field(ge=0)] = 1
+    # Progress lines through the log every this many epochs (0: none, and Keras'
+    # own output as ``verbose`` says); Keras prints nothing while they are on.
+    log_every: Annotated[int, Field(ge=0)] = 1
 
     @model_validator(mode="after")
     def _xla_needs_nondeterminism(self) -> TrainingConfig:

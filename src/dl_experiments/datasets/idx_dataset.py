@@ -7,7 +7,9 @@ Images are ``0x00000803`` (n x rows x columns, uint8), labels ``0x00000801`` (n)
 
 from __future__ import annotations
 
+import base64
 import gzip
+import io
 import math
 import os
 import zlib
@@ -24,6 +26,7 @@ from kedro.io.core import (
     get_filepath_str,
     get_protocol_and_path,
 )
+from kedro_datasets._typing import ImagePreview
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -248,9 +251,69 @@ class IDXDataset(AbstractVersionedDataset[np.ndarray, np.ndarray]):
             file.write(raw)
         self._fs.invalidate_cache(path)
 
+    def preview(self, count: int = 32, columns: int = 8, scale: int = 2) -> ImagePreview:
+        """A PNG (base64) for kedro-viz: a grid of the first ``count`` images, or for
+        a labels file one bar per label value (its count over the whole file)."""
+        data = self.load()
+        if data.ndim == 3:
+            grid = image_grid(data[:count], columns=columns, scale=scale)
+        else:
+            grid = label_bars(data)
+        return ImagePreview(png_base64(grid))
+
     def _exists(self) -> bool:
         try:
             path = get_filepath_str(self._get_load_path(), self._protocol)
         except DatasetError:
             return False
         return self._fs.exists(path)
+
+
+def _to_uint8(images: np.ndarray) -> np.ndarray:
+    if images.dtype == np.uint8:
+        return images
+    images = images.astype(np.float64)
+    low, high = float(images.min(initial=0)), float(images.max(initial=1))
+    return ((images - low) / ((high - low) or 1) * 255).astype(np.uint8)
+
+
+def image_grid(images: np.ndarray, columns: int = 8, scale: int = 2, gap: int = 2) -> np.ndarray:
+    """The images side by side, ``columns`` a row, on a white background, each
+    enlarged ``scale`` times (nearest neighbour)."""
+    images = _to_uint8(np.asarray(images))
+    if len(images) == 0:
+        return np.full((1, 1), 255, dtype=np.uint8)
+    images = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    n, height, width = images.shape
+    columns = max(1, min(columns, n))
+    rows = -(-n // columns)
+    grid = np.full(
+        (rows * (height + gap) + gap, columns * (width + gap) + gap), 255, dtype=np.uint8
+    )
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = gap + row * (height + gap), gap + column * (width + gap)
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def label_bars(labels: np.ndarray, height: int = 60, width: int = 16) -> np.ndarray:
+    """One dark bar per label value, as tall as its share of the most frequent one."""
+    values, counts = np.unique(np.asarray(labels).astype(np.int64), return_counts=True)
+    if len(values) == 0:
+        return np.full((1, 1), 255, dtype=np.uint8)
+    image = np.full((height + 4, len(values) * (width + 4) + 4), 255, dtype=np.uint8)
+    for index, count in enumerate(counts):
+        bar = max(1, round(height * count / counts.max()))
+        left = 4 + index * (width + 4)
+        image[4 + height - bar : 4 + height, left : left + width] = 40
+    return image
+
+
+def png_base64(gray: np.ndarray) -> str:
+    """A grayscale uint8 array as a base64-encoded PNG."""
+    from PIL import Image  # noqa: PLC0415 - only for previews
+
+    buffer = io.BytesIO()
+    Image.fromarray(gray, mode="L").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,7 +1,10 @@
 """One self-contained HTML page per run: parameters, metrics and figures.
 
-The page needs no Python and no network to read: figures are embedded as base64
-PNGs, styling is inline. Every experiment adds it through
+The page opens with what a reader came for: the model's headline test metrics
+beside its baselines, one sentence reading them, and the run's id, parameters
+hash and git commit; the figures follow, then the long tables, collapsed. It
+needs no Python and no network to read: figures are embedded as base64 PNGs,
+styling is inline. Every experiment adds it through
 ``templates.reporting.with_report``, which collects the experiment's figures, and
 the catalog saves it as a versioned ``<namespace>.report`` next to the metrics it
 summarises.
@@ -19,6 +22,8 @@ from typing import Any
 import pandas as pd
 
 from dl_experiments.config import as_plain
+from dl_experiments.config.base import parameters_hash
+from dl_experiments.evaluation.headline import LABELS, headline
 from dl_experiments.nested import flatten
 
 _STYLE = """
@@ -35,9 +40,18 @@ figure { margin: 1rem 0 2rem; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-weight: 600; margin-bottom: .4rem; }
 nav a { margin-right: 1rem; }
+p.reading { font-size: 1.15rem; background: #f6f8fa; border-left: 4px solid #2b6cb0;
+            padding: .6rem .9rem; }
+table.headline td, table.headline th { font-size: 1rem; padding: .35rem .8rem; }
+table.headline tr.model th, table.headline tr.model td { font-weight: 700;
+            background: #eef5ff; }
+dl.run { display: grid; grid-template-columns: max-content auto; gap: .15rem 1rem;
+         font-size: .9rem; color: #444; }
+dl.run dt { font-weight: 600; } dl.run dd { margin: 0; font-family: monospace; }
+details { margin: .6rem 0; } summary { cursor: pointer; font-weight: 600; }
 """
 
-RESERVED = frozenset({"params", "metrics", "title"})
+RESERVED = frozenset({"params", "metrics", "title", "run_info"})
 
 
 def _title(name: str) -> str:
@@ -75,7 +89,9 @@ def _is_scalar(value: Any) -> bool:
 
 def _params_section(params: Any) -> str:
     rows = [(name, value) for name, value in flatten(as_plain(params)).items()]
-    return "<h2 id='parameters'>Parameters</h2>" + _table(["parameter", "value"], rows)
+    return "<h2 id='parameters'>Parameters</h2>" + _collapsed(
+        f"All {len(rows)} parameters", _table(["parameter", "value"], rows)
+    )
 
 
 def models_table(metrics: Mapping[str, Any]) -> pd.DataFrame:
@@ -146,20 +162,26 @@ def _detail(name: str, value: Any) -> str:
     return f"<pre>{escape(json.dumps(value, indent=2))}</pre>"
 
 
+def _collapsed(summary: str, content: str) -> str:
+    return f"<details><summary>{escape(summary)}</summary>{content}</details>"
+
+
 def _metrics_section(metrics: Mapping[str, Any]) -> str:
-    parts = ["<h2 id='metrics'>Metrics</h2>"]
+    parts = ["<h2 id='metrics'>All metrics</h2>"]
     rest = dict(metrics)
     if isinstance(metrics.get("model"), Mapping):
         with_baselines = " and baselines" if metrics.get("baselines") else ""
-        parts.append(f"<h3>Test set: model{with_baselines}</h3>")
-        parts.append(_frame(models_table(metrics)))
+        table = models_table(metrics)
+        parts.append(
+            _collapsed(
+                f"Test set: model{with_baselines} ({len(table)} metrics)", _frame(table)
+            )
+        )
         rest.pop("baselines", None)
         model = rest.pop("model")
         for key, value in model.items():
             if not _is_scalar(value):
-                parts.append(
-                    f"<h3>Model: {escape(_title(key))}</h3>{_detail(key, value)}"
-                )
+                parts.append(_collapsed(f"Model: {_title(key)}", _detail(key, value)))
     cv = rest.pop("cross_validation", None)
     if isinstance(cv, Mapping) and isinstance(cv.get("models"), Mapping):
         header = ", ".join(f"{k}: {v}" for k, v in cv.items() if _is_scalar(v))
@@ -174,7 +196,55 @@ def _metrics_section(metrics: Mapping[str, Any]) -> str:
         parts.append(_table(["metric", "value"], list(scalars.items())))
     for key, value in rest.items():
         if key not in scalars:
-            parts.append(f"<h3>{escape(_title(key))}</h3>{_detail(key, value)}")
+            parts.append(_collapsed(_title(key), _detail(key, value)))
+    return "".join(parts)
+
+
+def params_hash(params: Any) -> str:
+    """The first 12 hex digits of the experiment's ``config.parameters_hash``."""
+    return parameters_hash(params)[:12]
+
+
+def _headline_section(
+    params: Any,
+    metrics: Mapping[str, Any],
+    run_info: Mapping[str, Any] | None,
+) -> str:
+    """The reading, the model beside its baselines, and what identifies the run."""
+    parts = []
+    if isinstance(metrics.get("model"), Mapping):
+        head = headline(dict(metrics))
+        parts.append(f"<p class='reading'>{escape(head.reading())}</p>")
+        header = ["", *(LABELS.get(m, m) for m in head.metrics)]
+        rows = "".join(
+            f"<tr class='{'model' if row['model'] == 'model' else 'baseline'}'>"
+            f"<th>{escape(str(row['model']))}"
+            f"{' (best baseline)' if row['model'] == head.best_baseline else ''}</th>"
+            + "".join(_cell(row.get(m)) for m in head.metrics)
+            + "</tr>"
+            for row in head.rows()
+        )
+        head_cells = "".join(f"<th>{escape(h)}</th>" for h in header)
+        parts.append(
+            "<h2 id='headline'>Test set</h2><table class='headline'><thead><tr>"
+            f"{head_cells}</tr></thead><tbody>{rows}</tbody></table>"
+        )
+        if not head.baselines:
+            parts.append("<p>No baseline has been run for this experiment.</p>")
+    info = dict(run_info or {})
+    facts = [
+        ("run id", info.get("run_id") or "unknown"),
+        ("parameters hash", params_hash(params)),
+        ("git commit", info.get("git_commit") or "unknown (not a git checkout)"),
+    ]
+    facts += [(key, value) for key, value in info.items() if key not in {"run_id", "git_commit"}]
+    parts.append(
+        "<dl class='run'>"
+        + "".join(
+            f"<dt>{escape(str(k))}</dt><dd>{escape(str(v))}</dd>" for k, v in facts
+        )
+        + "</dl>"
+    )
     return "".join(parts)
 
 
@@ -198,17 +268,20 @@ def _figures_section(figures: Mapping[str, bytes]) -> str:
 def build_report(
     params: Any,
     metrics: Mapping[str, Any],
+    run_info: Mapping[str, Any] | None = None,
     title: str = "Run report",
     **figures: bytes,
 ) -> str:
-    """A self-contained HTML page: the run's parameters, its metrics (the model beside
-    the baselines, cross-validation, details) and its figures embedded as PNGs."""
+    """A self-contained HTML page: the headline (the model beside its baselines, a
+    one-line reading, run id, parameters hash, git commit), the figures embedded as
+    PNGs, then every metric and parameter in collapsible sections."""
     body = [
         f"<h1>{escape(title)}</h1>",
-        "<nav><a href='#metrics'>Metrics</a><a href='#figures'>Figures</a>"
+        _headline_section(params, metrics, run_info),
+        "<nav><a href='#figures'>Figures</a><a href='#metrics'>All metrics</a>"
         "<a href='#parameters'>Parameters</a></nav>",
-        _metrics_section(metrics),
         _figures_section(figures),
+        _metrics_section(metrics),
         _params_section(params),
     ]
     return (

@@ -4,6 +4,7 @@
 - ``DataErrorContextHook``: a data error names the file behind the dataset.
 - ``FailedRunCleanupHook``: a failed run's partial versions are removed.
 - ``ArtifactVersionsHook``: predict pipelines learn which model version they load.
+- ``RunLogHook``: progress labels, each experiment's summary and the run's table.
 - ``RunRecordHook``: each run's record (running, complete, failed) under data/runs.
 - ``WandbHook``: Weights & Biases tracking (the only place that knows W&B).
 
@@ -14,6 +15,7 @@ Parameters need no hook: Kedro validates them against the node annotations
 from dl_experiments.hooks.artifact_versions import ArtifactVersionsHook
 from dl_experiments.hooks.data_errors import DataErrorContextHook
 from dl_experiments.hooks.failed_runs import FailedRunCleanupHook
+from dl_experiments.hooks.run_log import RunLogHook
 from dl_experiments.hooks.run_records import RunRecordHook
 from dl_experiments.hooks.runtime import TensorFlowRuntimeHook
 from dl_experiments.hooks.tracking import WandbHook
@@ -22,6 +24,7 @@ __all__ = [
     "ArtifactVersionsHook",
     "DataErrorContextHook",
     "FailedRunCleanupHook",
+    "RunLogHook",
     "RunRecordHook",
     "TensorFlowRuntimeHook",
     "WandbHook",

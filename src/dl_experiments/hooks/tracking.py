@@ -89,6 +89,7 @@ class WandbHook:
         self._runs: dict[str, TrackedRun] = {}
         self._params: dict[str, Any] = {}
         self._callbacks: dict[str, Any] = {}
+        self._locations: dict[str, str] = {}
         self._pending: dict[str, set[str]] = {}
         self._failures: dict[str, str] = {}
         self._run_params: dict[str, Any] = {}
@@ -208,6 +209,10 @@ class WandbHook:
             self._finish(experiment, exit_code=1, error=message)
         self._close()
 
+    def run_location(self, experiment: str) -> str | None:
+        """The W&B run of ``experiment`` in this Kedro run: URL or offline folder."""
+        return self._locations.get(experiment)
+
     # -- helpers -------------------------------------------------------------
 
     def _release_callbacks(self, node: Node) -> None:
@@ -258,6 +263,7 @@ class WandbHook:
         )
         if run is not None:
             self._runs[experiment] = run
+            self._locations[experiment] = run.location
             self._started = True
             logger.info(
                 "Tracking '%s' in W&B (%s): %s", experiment, self.config.mode, run.location

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 import numpy as np
@@ -17,9 +19,12 @@ from dl_experiments.config import (
 )
 from dl_experiments.evaluation.classification import classification_metrics
 from dl_experiments.modelling.baselines import classification_baselines
+from dl_experiments.modelling.progress import format_duration, progress_label
 from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
 from dl_experiments.preprocessing.tabular import TARGET, fit_preprocessor, transform
 from dl_experiments.validation import DataValidationError
+
+logger = logging.getLogger(__name__)
 
 CV_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "average_precision")
 
@@ -59,6 +64,21 @@ def _check_fold_sizes(model_input: pd.DataFrame, n_splits: int) -> None:
         )
 
 
+def _log_fold(
+    label: str, mlp: dict[str, list], done: int, n_splits: int, elapsed: float
+) -> None:
+    auc = mlp["roc_auc"][-1]
+    per_fold = elapsed / done
+    logger.info(
+        "%s done: MLP accuracy %.4f, ROC AUC %s | %.1f s/fold | ETA %s",
+        label,
+        mlp["accuracy"][-1],
+        "n/a" if auc is None else f"{auc:.4f}",
+        per_fold,
+        format_duration(per_fold * (n_splits - done)),
+    )
+
+
 def cross_validate_classifier(  # noqa: PLR0913 - one experiment's settings
     model_input: pd.DataFrame,
     features: FeatureConfig,
@@ -83,7 +103,9 @@ def cross_validate_classifier(  # noqa: PLR0913 - one experiment's settings
     class_names = target.labels
     scores: dict[str, dict[str, list]] = {}
     y = model_input[TARGET].to_numpy()
+    started = time.perf_counter()
     for fold, (dev_idx, held_idx) in enumerate(folds.split(model_input, y)):
+        label = f"cross-validation fold {fold + 1}/{n_splits}"
         dev, held = model_input.iloc[dev_idx], model_input.iloc[held_idx]
         fit, early_stop = train_test_split(
             dev,
@@ -92,9 +114,10 @@ def cross_validate_classifier(  # noqa: PLR0913 - one experiment's settings
             stratify=dev[TARGET],
         )
         preprocessor = fit_preprocessor(fit, features, schema)
-        mlp, _ = train_tabular_model(
-            fit, early_stop, preprocessor, target, model, quiet, seed + fold
-        )
+        with progress_label(label):
+            mlp, _ = train_tabular_model(
+                fit, early_stop, preprocessor, target, model, quiet, seed + fold
+            )
         fold_scores = {
             "mlp": predict_tabular(mlp, preprocessor, held, "binary")["probability"]
         }
@@ -109,6 +132,7 @@ def cross_validate_classifier(  # noqa: PLR0913 - one experiment's settings
             )
             for metric in CV_METRICS:
                 scores.setdefault(name, {}).setdefault(metric, []).append(metrics[metric])
+        _log_fold(label, scores["mlp"], fold + 1, n_splits, time.perf_counter() - started)
     return {
         "n_splits": n_splits,
         "n_rows": len(model_input),

@@ -60,8 +60,10 @@ def predict_images(
     ``y_true`` is added first when ``labels`` are given, so the table can be
     evaluated by ``evaluation.reporting``; the index is the image's position.
     """
-    probabilities = model.predict(
-        with_channel_axis(images), batch_size=PREDICT_BATCH, verbose=0
+    from dl_experiments.modelling.training import predict_in_batches  # noqa: PLC0415
+
+    probabilities = predict_in_batches(
+        model, with_channel_axis(images), PREDICT_BATCH
     ).astype(np.float64)
     predictions = pd.DataFrame(
         probabilities, columns=[f"proba_{i}" for i in range(probabilities.shape[1])]

@@ -71,9 +71,9 @@ def predict_tabular(
     The row ids (index) are kept, and ``y_true`` is added when the frame has the
     target, so the result can be evaluated or joined back to its inputs.
     """
-    scores = model.predict(
-        transform(preprocessor, frame), batch_size=PREDICT_BATCH, verbose=0
-    )
+    from dl_experiments.modelling.training import predict_in_batches  # noqa: PLC0415
+
+    scores = predict_in_batches(model, transform(preprocessor, frame), PREDICT_BATCH)
     predictions = pd.DataFrame(
         {SCORE_COLUMN[task]: scores[:, 0].astype(np.float64)}, index=frame.index
     )

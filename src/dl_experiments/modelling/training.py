@@ -13,6 +13,7 @@ import numpy as np
 from dl_experiments.config.base import Task
 from dl_experiments.config.model import TrainingConfig
 from dl_experiments.modelling.callbacks import current_callbacks
+from dl_experiments.modelling.progress import keras_verbosity, progress_callbacks
 from dl_experiments.modelling.runtime import tensorflow
 
 tf = tensorflow()  # before Keras, so that TensorFlow starts quietly
@@ -141,6 +142,20 @@ def make_dataset(
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+def predict_in_batches(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
+    """``model.predict`` over a plain batched tf.data pipeline.
+
+    Given NumPy arrays, Keras slices them with a parallel ``map`` that TensorFlow
+    2.21 rewrites into an op lacking one of its attributes, and the C++ runtime
+    logs a spurious ``node_def_util.cc ... use_unbounded_threadpool`` error on
+    every call; a batched ``from_tensor_slices`` pipeline has no such map.
+    """
+    if len(x) == 0:  # Keras' own message for empty input
+        return model.predict(x, batch_size=batch_size, verbose=0)
+    batches = tf.data.Dataset.from_tensor_slices(x).batch(batch_size)
+    return model.predict(batches, verbose=0)
+
+
 class _EpochTimer(keras.callbacks.Callback):
     """Records the wall time of each epoch."""
 
@@ -232,8 +247,14 @@ def train_keras_model(
         epochs=config.epochs,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
         class_weight=class_weight,
-        callbacks=[*_callbacks(config), timer, *current_callbacks(), *callbacks],
-        verbose=config.verbose,
+        callbacks=[
+            *_callbacks(config),
+            timer,
+            *progress_callbacks(config),
+            *current_callbacks(),
+            *callbacks,
+        ],
+        verbose=keras_verbosity(config),
     )
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started

@@ -17,14 +17,13 @@ version folder of every versioned output the run may write), ``keep``, ``host``,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 RUNS_FOLDER = Path("data") / "runs"
 
@@ -38,12 +37,6 @@ class RunRecordError(ValueError):
 def now_utc() -> str:
     """The current time as an ISO 8601 string in UTC."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def parameters_hash(parameters: Mapping[str, Any]) -> str:
-    """A SHA-256 of the parameters, independent of key order."""
-    text = json.dumps(parameters, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass

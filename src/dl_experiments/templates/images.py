@@ -247,7 +247,7 @@ def image_classification(namespace: str) -> Pipeline:
             name="evaluate",
             tags="reporting",
         ),
-        model_figures_node(),
+        *model_figures_node(),
         Node(
             plot_image_classifier,
             ["test_predictions", "params:data"],

@@ -26,18 +26,37 @@ def plot_model(model: KerasModel, training_history: dict[str, Any]) -> dict[str,
     return model_figures(model, training_history)
 
 
-def model_figures_node() -> Node:
-    """Training history and network diagram of the trained ``model``."""
-    return Node(
-        plot_model,
-        ["model", "training_history"],
-        {
-            "training_history": "training_history_plot",
-            "network": "network_plot",
-        },
-        name="plot_model",
-        tags="reporting",
+def plot_interactive_history(training_history: dict[str, Any]) -> Any:
+    """The training history as an interactive Plotly figure (kedro-viz previews it)."""
+    from dl_experiments.evaluation.interactive import (  # noqa: PLC0415
+        training_history_figure,
     )
+
+    return training_history_figure(training_history)
+
+
+def model_figures_node() -> list[Node]:
+    """Training history and network diagram of the trained ``model`` (PNGs), and
+    the history as an interactive figure."""
+    return [
+        Node(
+            plot_model,
+            ["model", "training_history"],
+            {
+                "training_history": "training_history_plot",
+                "network": "network_plot",
+            },
+            name="plot_model",
+            tags="reporting",
+        ),
+        Node(
+            plot_interactive_history,
+            "training_history",
+            "training_history_plotly",
+            name="plot_interactive_history",
+            tags="reporting",
+        ),
+    ]
 
 
 def figure_outputs(pipeline: Pipeline) -> list[str]:
@@ -52,7 +71,9 @@ def figure_outputs(pipeline: Pipeline) -> list[str]:
 
 def with_report(pipeline: Pipeline, namespace: str) -> Pipeline:
     """``pipeline`` plus the node that writes ``report`` from the whole parameter
-    tree ``params:<namespace>``, ``metrics`` and every figure the pipeline makes.
+    tree ``params:<namespace>``, ``metrics``, ``run_info`` (run id, git commit,
+    environment: filled by ``hooks.RunLogHook``) and every figure the pipeline
+    makes.
 
     Use it before namespacing, keeping ``params:<namespace>`` un-namespaced
     (``Pipeline(..., namespace=namespace, parameters={f"params:{namespace}"})``).
@@ -66,7 +87,11 @@ def with_report(pipeline: Pipeline, namespace: str) -> Pipeline:
             f"rename the '<name>{FIGURE_SUFFIX}' outputs"
         )
     func = with_fixed(build_report, title=f"{namespace}: run report")
-    inputs = {"params": f"params:{namespace}", "metrics": "metrics"} | figures
+    inputs = {
+        "params": f"params:{namespace}",
+        "metrics": "metrics",
+        "run_info": "run_info",
+    } | figures
     report = Node(func, inputs, "report", name="build_report", tags="reporting")
     return pipeline + Pipeline([report])
 

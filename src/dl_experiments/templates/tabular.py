@@ -216,6 +216,28 @@ def plot_regressor(
     )
 
 
+def plot_interactive_roc_pr(
+    predictions: pd.DataFrame, baseline_predictions: pd.DataFrame
+) -> Any:
+    """ROC and precision-recall curves of the MLP and the baselines, interactive."""
+    from dl_experiments.evaluation.interactive import roc_pr_figure  # noqa: PLC0415
+
+    return roc_pr_figure(predictions, baseline_predictions)
+
+
+def plot_interactive_error_map(
+    predictions: pd.DataFrame, test: pd.DataFrame, evaluation: RegressionEvaluationConfig
+) -> Any:
+    """The error map as an interactive Plotly figure: hover a row for its true and
+    predicted value."""
+    from dl_experiments.evaluation.interactive import error_map_figure  # noqa: PLC0415
+
+    place = [evaluation.map.x, evaluation.map.y]
+    return error_map_figure(
+        predictions, test.loc[predictions.index, place], evaluation.target_unit
+    )
+
+
 # -- scoring new rows -----------------------------------------------------------
 
 
@@ -418,7 +440,7 @@ def _model(features: str) -> list[Node]:
             name="fit_baselines",
             tags="reporting",
         ),
-        model_figures_node(),
+        *model_figures_node(),
     ]
 
 
@@ -474,6 +496,13 @@ def tabular_classification(
             name="plot_evaluation",
             tags="reporting",
         ),
+        Node(
+            plot_interactive_roc_pr,
+            ["test_predictions", "baseline_predictions"],
+            "roc_pr_curves_plotly",
+            name="plot_interactive_roc_pr",
+            tags="reporting",
+        ),
     ]
     return experiment_pipeline(nodes, namespace)
 
@@ -515,6 +544,13 @@ def tabular_regression(
                 "error_by_decile": "error_by_decile_plot",
             },
             name="plot_evaluation",
+            tags="reporting",
+        ),
+        Node(
+            plot_interactive_error_map,
+            ["test_predictions", "test_set", "params:evaluation"],
+            "error_map_plotly",
+            name="plot_interactive_error_map",
             tags="reporting",
         ),
     ]

@@ -1,0 +1,55 @@
+"""Headline metrics: the model beside its best baseline, and one sentence on them."""
+
+from __future__ import annotations
+
+from dl_experiments.evaluation.headline import headline
+
+
+def test_regression_ranks_baselines_lower_is_better():
+    head = headline(
+        {
+            "model": {"n_samples": 10, "rmse": 0.5, "mae": 0.4, "r2": 0.8, "mse": 0.25},
+            "baselines": {
+                "mean_predictor": {"rmse": 1.1, "mae": 0.9, "r2": 0.0},
+                "linear_regression": {"rmse": 0.7, "mae": 0.5, "r2": 0.6},
+            },
+        }
+    )
+    assert head.task == "regression"
+    assert head.metrics == ("rmse", "mae", "r2")
+    assert head.best_baseline == "linear_regression"
+    assert [row["model"] for row in head.rows()] == [
+        "model",
+        "linear_regression",
+        "mean_predictor",
+    ]
+    assert head.reading() == (
+        "The model beats the best baseline (linear_regression) on test RMSE: 0.5 "
+        "against 0.7, a difference of 0.2 (29%) on 10 test samples."
+    )
+
+
+def test_binary_classification_higher_is_better():
+    head = headline(
+        {
+            "model": {"positive_class": "fire", "roc_auc": 0.55, "accuracy": 0.5},
+            "baselines": {
+                "majority_class": {"roc_auc": 0.5, "accuracy": 0.52},
+                "logistic_regression": {"roc_auc": 0.6, "accuracy": 0.55},
+            },
+        }
+    )
+    assert head.task == "binary"
+    assert head.metrics == ("roc_auc", "accuracy")
+    assert head.best_baseline == "logistic_regression"
+    assert head.reading().startswith("The model does not beat the best baseline")
+
+
+def test_without_baselines_the_reading_says_so():
+    head = headline({"model": {"accuracy": 0.9, "f1_macro": 0.88, "n_samples": 500}})
+    assert head.task == "multiclass"
+    assert head.best_baseline is None
+    assert head.reading() == (
+        "Test accuracy 0.9 on 500 test samples; this experiment has no baseline to "
+        "compare with yet."
+    )
