@@ -151,8 +151,8 @@ def train_one(
     """Train the CNN under one setting; throughput, epoch times, test accuracy."""
     import keras  # noqa: PLC0415
 
+    from dl_experiments.config import CNNConfig, TrainingConfig  # noqa: PLC0415
     from dl_experiments.modelling.builders import build_cnn  # noqa: PLC0415
-    from dl_experiments.validation.params import CNNConfig, TrainingConfig  # noqa: PLC0415
 
     x, y, x_test, y_test = data
     split = int(len(x) * 0.9)

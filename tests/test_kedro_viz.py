@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
 from dl_experiments.pipeline_registry import is_experiment
+from tests.helpers import kedro_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -22,15 +20,7 @@ STAGES = {"ingestion", "preprocessing", "training", "reporting"}
 def viz_build(project_factory):
     """The project after `kedro viz build` (no run needed: it reads the code)."""
     project = project_factory("viz")
-    env = os.environ | {"KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
-    subprocess.run(
-        [sys.executable, "-m", "kedro", "viz", "build"],
-        cwd=project,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    kedro_cli(project, "viz", "build")
     return project
 
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -16,6 +13,7 @@ from kedro.framework.startup import bootstrap_project
 from nbclient import NotebookClient
 
 from tests.conftest import PROJECT_ROOT
+from tests.helpers import kedro_cli
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 EXPERIMENTS = ("housing", "wildfire", "fashion_mnist")
@@ -94,18 +92,6 @@ def test_kedro_jupyter_finds_what_the_notebooks_extra_installs(project, tmp_path
     """`kedro jupyter notebook` needs `notebook` and registers a kernel that loads
     the project (here without starting the server)."""
     importlib.import_module("notebook")  # what `kedro jupyter notebook` checks first
-    env = os.environ | {
-        "JUPYTER_DATA_DIR": str(tmp_path / "jupyter"),
-        "KEDRO_DISABLE_TELEMETRY": "true",
-        "DO_NOT_TRACK": "1",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "kedro", "jupyter", "setup"],
-        cwd=project,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    kedro_cli(project, "jupyter", "setup", JUPYTER_DATA_DIR=str(tmp_path / "jupyter"))
     spec = tmp_path / "jupyter" / "kernels" / "kedro_dl_experiments" / "kernel.json"
     assert "kedro.ipython" in json.loads(spec.read_text())["argv"]

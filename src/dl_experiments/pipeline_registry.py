@@ -1,23 +1,56 @@
-"""Project pipelines: every package under ``pipelines/`` is discovered, none listed."""
+"""Project pipelines: every package under ``pipelines/`` is discovered, none listed.
+
+An experiment package's ``create_pipeline`` trains and reports the experiment; its
+``create_predict_pipeline``, where present, becomes ``<experiment>_predict``. The
+packages are imported here rather than through ``find_pipelines``, which loads
+only the package named like the requested pipeline and so would never find
+``<experiment>_predict`` inside ``<experiment>``.
+"""
 
 from __future__ import annotations
 
-from kedro.framework.project import find_pipelines
+import importlib
+import pkgutil
+
 from kedro.pipeline import Pipeline
 
-# Pipelines that score new data need a trained model; they are run on demand.
-ON_DEMAND_SUFFIXES = ("_predict",)
+import dl_experiments.pipelines
+
+# Pipelines that read what experiment runs saved; run on demand.
 ON_DEMAND = ("compare_runs",)
+PREDICT_SUFFIX = "_predict"
 
 
 def is_experiment(name: str) -> bool:
-    """Whether a pipeline trains and reports an experiment (not an on-demand one)."""
-    return not name.endswith(ON_DEMAND_SUFFIXES) and name not in ON_DEMAND
+    """Whether a pipeline package trains and reports an experiment."""
+    return (
+        name not in ON_DEMAND
+        and not name.endswith(PREDICT_SUFFIX)
+        and not name.startswith("_")
+    )
+
+
+def pipeline_packages() -> list[str]:
+    """The names of the packages under ``pipelines/``."""
+    return sorted(
+        module.name
+        for module in pkgutil.iter_modules(dl_experiments.pipelines.__path__)
+        if module.ispkg
+    )
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """Register the project's pipelines; ``__default__`` trains and reports all experiments."""
-    pipelines = find_pipelines(raise_errors=True)
-    experiments = [pipe for name, pipe in pipelines.items() if is_experiment(name)]
-    pipelines["__default__"] = sum(experiments, start=Pipeline([]))
+    """Register the project's pipelines; ``__default__`` trains and reports all
+    experiments; ``<experiment>_predict`` scores new data with a saved model."""
+    pipelines: dict[str, Pipeline] = {}
+    for name in pipeline_packages():
+        package = importlib.import_module(f"dl_experiments.pipelines.{name}")
+        pipelines[name] = package.create_pipeline()
+        predict = getattr(package, "create_predict_pipeline", None)
+        if predict is not None:
+            pipelines[f"{name}{PREDICT_SUFFIX}"] = predict()
+    experiments = [name for name in pipeline_packages() if is_experiment(name)]
+    pipelines["__default__"] = sum(
+        (pipelines[name] for name in experiments), start=Pipeline([])
+    )
     return pipelines

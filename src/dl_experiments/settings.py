@@ -1,33 +1,36 @@
-"""Project settings: hooks and configuration loading."""
+"""Project settings: the context, hooks and configuration loading."""
 
 from kedro.config import OmegaConfigLoader
 
-from dl_experiments.artifact_versions import ArtifactVersionsHook
 from dl_experiments.hooks import (
+    ArtifactVersionsHook,
     DataErrorContextHook,
     FailedRunCleanupHook,
-    ParameterSchemaHook,
+    RunRecordHook,
     TensorFlowRuntimeHook,
     WandbHook,
 )
-from dl_experiments.run_record_hook import RunRecordHook
-from dl_experiments.runs.catalog import RunAwareContext, RunAwareDataCatalog
+from dl_experiments.kedro_internals import ExperimentContext
+from dl_experiments.runs.catalog import RunAwareDataCatalog
 
-# Hooks run last-in-first-out: parameters are checked before any other hook starts
-# work for the run.
+# Kedro's context, validating every typed parameter tree before a run, and whose
+# catalog (notebooks, kedro ipython, kedro-viz) is DATA_CATALOG_CLASS too
+# (see kedro_internals).
+CONTEXT_CLASS = ExperimentContext
+
+# Hooks run last-in-first-out: TensorFlow's threads are set before other hooks
+# start work for the run.
 HOOKS = (
     RunRecordHook(),
-    TensorFlowRuntimeHook(),
     DataErrorContextHook(),
     FailedRunCleanupHook(),
     ArtifactVersionsHook(),
     WandbHook(),
-    ParameterSchemaHook(),
+    TensorFlowRuntimeHook(),
 )
 
 # Unpinned loads resolve to the newest complete run (dl_experiments.runs).
 DATA_CATALOG_CLASS = RunAwareDataCatalog
-CONTEXT_CLASS = RunAwareContext
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -78,28 +78,20 @@ def test_gzip_is_detected_by_content_not_by_name(tmp_path, images):
         np.testing.assert_array_equal(IDXDataset(filepath=str(path)).load(), images)
 
 
+def versioned_labels(folder: Path) -> DataCatalog:
+    """A fresh catalog (as a new Kedro run makes) with one versioned labels file."""
+    entry = {
+        "type": "dl_experiments.datasets.IDXDataset",
+        "filepath": str(folder / "labels.idx.gz"),
+        "kind": "labels",
+        "versioned": True,
+    }
+    return DataCatalog.from_config({"labels": entry})
+
+
 def test_versioned_saves_keep_every_version(tmp_path, labels):
-    catalog = DataCatalog.from_config(
-        {
-            "labels": {
-                "type": "dl_experiments.datasets.IDXDataset",
-                "filepath": str(tmp_path / "labels.idx.gz"),
-                "kind": "labels",
-                "versioned": True,
-            }
-        }
-    )
-    catalog.save("labels", labels)
-    catalog = DataCatalog.from_config(
-        {
-            "labels": {
-                "type": "dl_experiments.datasets.IDXDataset",
-                "filepath": str(tmp_path / "labels.idx.gz"),
-                "kind": "labels",
-                "versioned": True,
-            }
-        }
-    )
+    versioned_labels(tmp_path).save("labels", labels)
+    catalog = versioned_labels(tmp_path)
     catalog.save("labels", labels[::-1])
     assert len(list((tmp_path / "labels.idx.gz").iterdir())) == 2
     np.testing.assert_array_equal(catalog.load("labels"), labels[::-1])

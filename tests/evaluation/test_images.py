@@ -8,6 +8,7 @@ import pytest
 from matplotlib import pyplot as plt
 from sklearn.metrics import confusion_matrix
 
+from dl_experiments.config import ImageReportConfig
 from dl_experiments.evaluation.images import (
     confusion_counts,
     image_figures,
@@ -90,7 +91,10 @@ def test_misclassified_grid_shows_each_mistake_with_labels_and_confidence(
 
 def test_confused_pairs_rows_name_the_pair_count_and_share(predictions, images):
     figure = image_figures(
-        predictions, images, NAMES, {"confused_pairs": 5, "examples_per_pair": 4}
+        predictions,
+        images,
+        NAMES,
+        ImageReportConfig(confused_pairs=5, examples_per_pair=4),
     )["confused_pairs"]
     labels = [ax.get_ylabel() for ax in figure.axes if ax.get_ylabel()]
     # Shirt has 4 test images: 2 taken for T-shirt/top, 1 for Trouser.

@@ -70,6 +70,13 @@ def test_constant_truth_has_no_r2():
     assert regression_metrics([2, 2, 2], [1, 2, 3])["r2"] is None
 
 
+def test_predictions_of_a_diverged_model_give_no_numbers_rather_than_a_crash():
+    metrics = regression_metrics([1, 2, 3], [np.nan, 2, 3], unit_value=10)
+    assert metrics.pop("n_samples") == 3
+    assert {"n_samples", *metrics} == set(regression_metrics([1, 2, 3], [1, 2, 4], 10))
+    assert all(value is None for value in metrics.values()), metrics
+
+
 def test_error_by_decile_hand_checked():
     y_true = np.arange(1, 11, dtype=float)  # 1..10, shuffled below
     y_pred = y_true + np.array([1, 1, 0, 0, -2, 2, 0, 0, -1, -3], dtype=float)

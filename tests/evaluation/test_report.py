@@ -13,17 +13,18 @@ import pytest
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 from kedro.io import DataCatalog, MemoryDataset
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
 from matplotlib import pyplot as plt
 
 from dl_experiments.evaluation.report import (
+    RESERVED,
     build_report,
     cross_validation_table,
     models_table,
-    report_node,
 )
 from dl_experiments.pipeline_registry import is_experiment
+from dl_experiments.templates.reporting import with_report
 
 matplotlib.use("Agg")
 
@@ -101,8 +102,33 @@ def test_report_rejects_a_figure_that_is_not_png_bytes():
         build_report({}, METRICS, roc_curve=plt.figure())
 
 
+def draw_network() -> bytes:
+    return png("blue")
+
+
+def draw_evaluation() -> tuple[bytes, dict]:
+    return png("red"), {"not": "a figure"}
+
+
+def figure_pipeline() -> Pipeline:
+    """Two nodes writing ``*_plot`` figures (and one output that is not a figure)."""
+    return Pipeline(
+        [
+            Node(draw_network, None, "network_plot", name="plot_model"),
+            Node(
+                draw_evaluation,
+                None,
+                ["roc_curve_plot", "evaluation_notes"],
+                name="plot_evaluation",
+            ),
+        ]
+    )
+
+
 def test_report_node_reads_the_namespace_params_metrics_and_plots():
-    node = report_node("demo", figures=["network", "roc_curve"])
+    """``with_report`` adds the report node, fed every ``*_plot`` output."""
+    pipeline = with_report(figure_pipeline(), "demo")
+    (node,) = [node for node in pipeline.nodes if node.name == "build_report"]
     assert set(node.inputs) == {
         "params:demo",
         "metrics",
@@ -125,9 +151,21 @@ def test_report_node_reads_the_namespace_params_metrics_and_plots():
     assert len(embedded_images(html)) == 2
 
 
-def test_report_node_refuses_reserved_figure_names():
+def test_report_collects_the_figures_the_pipeline_writes():
+    """Run whole: the figures the nodes return are the ones the report embeds."""
+    catalog = DataCatalog(
+        {"params:demo": MemoryDataset({"seed": 3}), "metrics": MemoryDataset(METRICS)}
+    )
+    SequentialRunner().run(with_report(figure_pipeline(), "demo"), catalog)
+    html = catalog.load("report")
+    assert sorted(embedded_images(html)) == sorted([png("blue"), png("red")])
+
+
+@pytest.mark.parametrize("figure", sorted(RESERVED))
+def test_report_node_refuses_reserved_figure_names(figure):
+    clashing = Pipeline([Node(draw_network, None, f"{figure}_plot", name="plot")])
     with pytest.raises(ValueError, match="reserved"):
-        report_node("demo", figures=["metrics"])
+        with_report(clashing, "demo")
 
 
 @pytest.mark.e2e

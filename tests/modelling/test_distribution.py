@@ -17,10 +17,14 @@ import keras
 import numpy as np
 import pytest
 
+from dl_experiments.config import (
+    MLPConfig,
+    ParameterValidationError,
+    TrainingConfig,
+    parse_params,
+)
 from dl_experiments.modelling.builders import build_mlp
 from dl_experiments.modelling.training import train_keras_model
-from dl_experiments.validation import ParameterValidationError, parse_params
-from dl_experiments.validation.params import MLPConfig, TrainingConfig
 
 # A learnable problem: the label is the sign of a fixed linear combination.
 PROBLEM = """
@@ -65,7 +69,7 @@ def test_mirrored_strategy_over_two_logical_cpus_converges():
         )
         from dl_experiments.modelling.builders import build_mlp
         from dl_experiments.modelling.training import train_keras_model
-        from dl_experiments.validation.params import MLPConfig, TrainingConfig
+        from dl_experiments.config import MLPConfig, TrainingConfig
         """,
         PROBLEM,
         """
@@ -103,7 +107,7 @@ def test_multi_worker_mirrored_strategy_trains_as_a_single_worker():
         strategy = make_strategy("multi_worker_mirrored")
         from dl_experiments.modelling.builders import build_mlp
         from dl_experiments.modelling.training import train_keras_model
-        from dl_experiments.validation.params import MLPConfig, TrainingConfig
+        from dl_experiments.config import MLPConfig, TrainingConfig
         """,
         PROBLEM,
         """

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dl_experiments.config import TargetConfig
 from dl_experiments.modelling.scoring import (
     score_images,
     summarise_classes,
     summarise_values,
 )
-from dl_experiments.preprocessing.tabular import class_names
 
 NAMES = ["a", "b", "c", "d"]
 
@@ -89,14 +89,14 @@ def test_value_summary_is_the_distribution_of_predictions():
 
 
 def test_binary_class_names_default_to_the_target_column():
-    assert class_names({"column": "area", "task": "binary", "greater_than": 0}) == [
-        "not area",
-        "area",
-    ]
-    named = {
-        "column": "s",
-        "task": "binary",
-        "positive_value": 1,
-        "class_names": ["n", "y"],
-    }
-    assert class_names(named) == ["n", "y"]
+    default = TargetConfig(column="area", task="binary", greater_than=0)
+    assert default.labels == ["not area", "area"]
+    named = TargetConfig.model_validate(
+        {
+            "column": "s",
+            "task": "binary",
+            "positive_value": 1,
+            "class_names": ["n", "y"],
+        }
+    )
+    assert named.labels == ["n", "y"]

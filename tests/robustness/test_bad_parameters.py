@@ -1,4 +1,8 @@
-"""Bad parameters are rejected against each pipeline's declared schema, before a run.
+"""Bad parameters are rejected against each experiment's declared model, before a run.
+
+The model of an experiment's whole tree is the type its pipeline's nodes give
+``params:<experiment>`` (``kedro_internals.experiment_model``); Kedro validates it
+before any node runs.
 
 Each case is a single wrong value in otherwise valid parameters; the error must name
 the dotted parameter, the value found and what was expected.
@@ -6,65 +10,28 @@ the dotted parameter, the value found and what was expected.
 
 from __future__ import annotations
 
-import copy
-import importlib
-import pkgutil
-from typing import Any
-
 import pytest
-from kedro.config import OmegaConfigLoader
-from omegaconf import OmegaConf
+from kedro.validation.exceptions import (
+    ParameterValidationError as KedroParameterValidationError,
+)
 
-import dl_experiments.pipelines
-from dl_experiments.hooks import parameters_schema
-from dl_experiments.validation import ParameterValidationError, parse_params
-from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.robustness.conftest import derived_files
-
-
-def load_parameters(env: str) -> dict[str, Any]:
-    loader = OmegaConfigLoader(
-        str(PROJECT_ROOT / "conf"),
-        base_env="base",
-        default_run_env=env,
-        merge_strategy={"parameters": "soft"},
-    )
-    return loader["parameters"]
-
-
-EXPERIMENTS = ("wildfire", "housing", "fashion_mnist")
-
-
-def experiment_packages() -> list[str]:
-    """The experiment pipeline packages present in the project."""
-    names = {
-        info.name for info in pkgutil.iter_modules(dl_experiments.pipelines.__path__)
-    }
-    return [name for name in EXPERIMENTS if name in names]
-
-
-def with_override(params: dict, dotted: str, value: Any) -> dict:
-    """A deep copy of ``params`` with one dotted key set (added when absent)."""
-    changed = copy.deepcopy(params)
-    *parents, leaf = dotted.split(".")
-    node = changed
-    for key in parents:
-        node = node[key]
-    node[leaf] = value
-    return changed
-
-
-def nested(dotted: dict[str, Any]) -> dict[str, Any]:
-    """``{"a.b": 1}`` -> ``{"a": {"b": 1}}``, as ``kedro run --params`` does."""
-    dotlist = [f"{key}={value}" for key, value in dotted.items()]
-    return OmegaConf.to_container(OmegaConf.from_dotlist(dotlist))
+from dl_experiments.config import ParameterValidationError, parse_params
+from dl_experiments.kedro_internals import experiment_model
+from tests.conftest import run_kedro
+from tests.helpers import (
+    derived_files,
+    experiment_packages,
+    load_parameters,
+    nested,
+    with_override,
+)
 
 
 @pytest.mark.parametrize("package", experiment_packages())
 @pytest.mark.parametrize("env", ["base", "test"])
 def test_shipped_parameters_match_the_declared_schema(package, env):
-    schema = parameters_schema(package)
-    assert schema is not None, f"pipelines/{package} exports no PARAMETERS_SCHEMA"
+    schema = experiment_model(package)
+    assert schema is not None, f"pipelines/{package} types no params:{package}"
     parse_params(schema, load_parameters(env)[package], package)
 
 
@@ -141,7 +108,7 @@ WILDFIRE_CASES = {
 @pytest.mark.parametrize("case", sorted(WILDFIRE_CASES))
 def test_wildfire_schema_rejects(case):
     dotted, value, expected = WILDFIRE_CASES[case]
-    schema = parameters_schema("wildfire")
+    schema = experiment_model("wildfire")
     params = with_override(load_parameters("base")["wildfire"], dotted, value)
     with pytest.raises(ParameterValidationError) as raised:
         parse_params(schema, params, "wildfire")
@@ -155,17 +122,28 @@ def test_all_problems_are_reported_at_once():
     for dotted, value in [("model.dropout", -1), ("training.epochs", 0)]:
         params = with_override(params, dotted, value)
     with pytest.raises(ParameterValidationError) as raised:
-        parse_params(parameters_schema("wildfire"), params, "wildfire")
+        parse_params(experiment_model("wildfire"), params, "wildfire")
     assert len(raised.value.problems) == 2
 
 
-def test_hook_stops_the_run_before_any_node(project):
+def test_validation_stops_the_run_before_any_node(project):
     with pytest.raises(ParameterValidationError, match=r"wildfire\.model\.dropout"):
         run_kedro(project, "wildfire", params=nested({"wildfire.model.dropout": -0.1}))
     assert derived_files(project) == []
 
 
-def test_hook_checks_a_partial_run_too(project):
+def test_the_error_is_kedros_own_parameter_error(project):
+    """The project's error is Kedro's, so Kedro (and its CLI) treat it as theirs."""
+    with pytest.raises(KedroParameterValidationError) as raised:
+        run_kedro(project, "wildfire", params=nested({"wildfire.training.epochs": 0}))
+    assert isinstance(raised.value, ParameterValidationError)
+    assert "wildfire.training.epochs = 0: Input should be greater than 0" in str(
+        raised.value
+    )
+    assert derived_files(project) == []
+
+
+def test_validation_checks_a_partial_run_too(project):
     """``--tags=reporting`` still validates the whole tree of its namespace."""
     with pytest.raises(ParameterValidationError, match=r"wildfire\.training\.epochs"):
         run_kedro(
@@ -178,10 +156,9 @@ def test_hook_checks_a_partial_run_too(project):
 
 
 def test_every_experiment_package_is_checked():
-    """Each experiment declares its schema, so the hook never skips one."""
+    """Each experiment types its whole tree, so Kedro's validation never skips one."""
     for package in experiment_packages():
-        module = importlib.import_module(f"dl_experiments.pipelines.{package}")
-        assert hasattr(module, "PARAMETERS_SCHEMA"), package
+        assert experiment_model(package) is not None, package
 
 
 # Cases every experiment shares (same model / training pieces of the schema).
@@ -209,7 +186,7 @@ def test_every_experiment_rejects(package, case):
     dotted, value, expected = COMMON_CASES[case]
     params = with_override(load_parameters("test")[package], dotted, value)
     with pytest.raises(ParameterValidationError) as raised:
-        parse_params(parameters_schema(package), params, package)
+        parse_params(experiment_model(package), params, package)
     assert f"{package}.{dotted}" in str(raised.value)
     assert expected in str(raised.value)
 
@@ -218,7 +195,7 @@ def test_every_experiment_rejects(package, case):
 def test_every_experiment_rejects_a_fraction_above_one(package):
     params = with_override(load_parameters("test")[package], FRACTION[package], 1.5)
     with pytest.raises(ParameterValidationError, match=r"= 1\.5: Input should be less"):
-        parse_params(parameters_schema(package), params, package)
+        parse_params(experiment_model(package), params, package)
 
 
 @pytest.mark.parametrize(
@@ -228,18 +205,21 @@ def test_every_tabular_experiment_rejects_an_unknown_feature_column(package):
     dotted, value = MISSING_FEATURE[package]
     params = with_override(load_parameters("test")[package], dotted, value)
     with pytest.raises(ParameterValidationError, match=r"\['Rooms'\]"):
-        parse_params(parameters_schema(package), params, package)
+        parse_params(experiment_model(package), params, package)
 
 
 def test_parameters_are_checked_before_other_hooks_start(project):
-    """A bad parameter wins over "no saved model": the schema hook runs first."""
+    """A bad parameter wins over "no saved model": Kedro validates the parameters
+    of the pipeline run before any hook's ``before_pipeline_run`` (the artifact
+    versions hook would fail first on the missing model) and before any node."""
     with pytest.raises(ParameterValidationError, match=r"wildfire\.training\.epochs"):
         run_kedro(
             project,
             "wildfire_predict",
             params=nested({"wildfire.training.epochs": 0}),
         )
+    assert derived_files(project) == []
 
 
 def test_a_namespace_without_a_package_is_not_checked():
-    assert parameters_schema("no_such_experiment") is None
+    assert experiment_model("no_such_experiment") is None

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import keras
@@ -17,9 +15,10 @@ from kedro.framework.startup import bootstrap_project
 from kedro.io import DatasetError
 from kedro_datasets.tensorflow import TensorFlowModelDataset
 
-from dl_experiments.pipelines.wildfire import nodes as wildfire_nodes
+from dl_experiments.templates import tabular as tabular_template
 from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.robustness.conftest import (
+from tests.helpers import (
+    kedro_cli,
     snapshot,
     versions,
     with_value,
@@ -50,7 +49,8 @@ def test_failed_run_keeps_earlier_versions_and_leaves_no_partial_one(
     def broken_plot(*args, **kwargs):
         raise RuntimeError("the figure backend crashed")
 
-    monkeypatch.setattr(wildfire_nodes, "plot_evaluation", broken_plot)
+    # wildfire's plot_evaluation node runs the tabular template's plot_classifier
+    monkeypatch.setattr(tabular_template, "plot_classifier", broken_plot)
     with pytest.raises(RuntimeError, match="figure backend crashed"):
         run_kedro(wildfire_copy, "wildfire")
 
@@ -69,7 +69,8 @@ def test_a_second_run_after_a_failure_is_complete(wildfire_copy, monkeypatch):
     def full_disk(*args, **kwargs):
         raise OSError("no space left on device")
 
-    monkeypatch.setattr(wildfire_nodes, "evaluate", full_disk)
+    # wildfire's evaluate node (with CV) computes its metrics in evaluate_classifier
+    monkeypatch.setattr(tabular_template, "evaluate_classifier", full_disk)
     with pytest.raises(OSError, match="no space left"):
         run_kedro(wildfire_copy, "wildfire", from_nodes=resume)
     # the failed run had saved predictions before evaluate raised: removed again
@@ -97,16 +98,7 @@ def test_reporting_resumes_from_the_saved_model_without_retraining(wildfire_copy
 
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     """``kedro run`` as a user types it, in the project copy."""
-    env = {**os.environ, "COLUMNS": "400", "KEDRO_DISABLE_TELEMETRY": "true"}
-    return subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--env=test", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return kedro_cli(project, "run", "--env=test", *args, check=False)
 
 
 def test_cli_exits_non_zero_naming_file_column_and_expectation(project, forestfires):

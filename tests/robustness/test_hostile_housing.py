@@ -7,7 +7,7 @@ was found and what was expected, and leave no version of anything.
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 import numpy as np
 import pandas as pd
@@ -15,12 +15,13 @@ import pytest
 from kedro.io import DatasetError
 
 from dl_experiments.validation import DataValidationError
-from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.robustness.conftest import derived_files, point_catalog
+from tests.conftest import PROJECT_ROOT
+from tests.helpers import assert_rejected, write_input
 
 pytestmark = pytest.mark.e2e
 
 DISTRICTS = PROJECT_ROOT / "data" / "01_raw" / "california_housing.parquet.brotli"
+FILE = "{file}"  # stands for the hostile file's path in the expected words
 
 
 @pytest.fixture(scope="module")
@@ -29,93 +30,73 @@ def districts() -> pd.DataFrame:
     return pd.read_parquet(DISTRICTS).head(500).reset_index(drop=True)
 
 
-@pytest.fixture
-def districts_file(project: Path):
-    """Write a frame (or raw bytes) as the housing table the project copy reads."""
-
-    def write(content: pd.DataFrame | bytes | None) -> Path:
-        path = project / "hostile" / "districts.parquet"
-        path.parent.mkdir(exist_ok=True)
-        if isinstance(content, pd.DataFrame):
-            content.to_parquet(path, index=False)
-        elif content is not None:
-            path.write_bytes(content)
-        point_catalog(
-            project,
-            "housing.districts",
-            {"type": "pandas.ParquetDataset", "filepath": str(path)},
-        )
-        return path
-
-    return write
+def corrupt(frame: pd.DataFrame) -> bytes:
+    """The parquet file of ``frame`` without its last 200 bytes."""
+    whole = io.BytesIO()
+    frame.to_parquet(whole)
+    return whole.getvalue()[:-200]
 
 
-def rejected(project: Path, error: type[Exception], *words: str) -> None:
-    with pytest.raises(error) as raised:
-        run_kedro(project, "housing")
-    message = str(raised.value)
-    for word in words:
-        assert word in message, f"{word!r} not in:\n{message}"
-    assert derived_files(project) == [], "a rejected run left versions behind"
-
-
-def test_missing_file(project, districts_file):
-    path = districts_file(None)
-    rejected(project, DatasetError, str(path))
-
-
-def test_corrupt_file(project, districts_file, districts):
-    whole = (project / "whole.parquet").resolve()
-    districts.to_parquet(whole)
-    path = districts_file(whole.read_bytes()[:-200])
-    rejected(project, DatasetError, str(path))
-
-
-def test_missing_column(project, districts_file, districts):
-    path = districts_file(districts.drop(columns="MedInc"))
-    rejected(project, DataValidationError, str(path), "['MedInc'] not found")
-
-
-def test_text_in_numeric_column(project, districts_file, districts):
-    broken = districts.astype({"HouseAge": str})  # a text column, as from a CSV export
+def text_in_numeric_column(frame: pd.DataFrame) -> pd.DataFrame:
+    broken = frame.astype({"HouseAge": str})  # a text column, as from a CSV export
     broken.loc[3, "HouseAge"] = "old"
-    path = districts_file(broken)
-    rejected(
-        project,
-        DataValidationError,
-        str(path),
-        "column 'HouseAge'",
-        "'old' in data row 4",
-        "expected a number",
-    )
+    return broken
 
 
-def test_missing_and_infinite_values(project, districts_file, districts):
-    broken = districts.copy()
+def missing_and_infinite_values(frame: pd.DataFrame) -> pd.DataFrame:
+    broken = frame.copy()
     broken.loc[5, "AveRooms"] = np.nan
     broken.loc[6, "Population"] = np.inf
-    path = districts_file(broken)
-    rejected(
-        project,
+    return broken
+
+
+# case: (the hostile content made from the shipped districts, the error, words its
+# message must contain)
+CASES = {
+    "missing_file": (lambda d: None, DatasetError, [FILE]),
+    "corrupt_file": (corrupt, DatasetError, [FILE]),
+    "missing_column": (
+        lambda d: d.drop(columns="MedInc"),
         DataValidationError,
-        str(path),
-        "column 'AveRooms': 1 of 500 rows are missing",
-        "column 'Population'",
-        "are infinite",
-    )
-
-
-def test_out_of_range_coordinates(project, districts_file, districts):
-    path = districts_file(districts.assign(Latitude=districts["Latitude"] + 20))
-    rejected(
-        project,
+        [FILE, "['MedInc'] not found"],
+    ),
+    "text_in_numeric_column": (
+        text_in_numeric_column,
         DataValidationError,
-        str(path),
-        "column 'Latitude'",
-        "expected 32 <= Latitude <= 42",
+        [FILE, "column 'HouseAge'", "'old' in data row 4", "expected a number"],
+    ),
+    "missing_and_infinite_values": (
+        missing_and_infinite_values,
+        DataValidationError,
+        [
+            FILE,
+            "column 'AveRooms': 1 of 500 rows are missing",
+            "column 'Population'",
+            "are infinite",
+        ],
+    ),
+    "out_of_range_coordinates": (
+        lambda d: d.assign(Latitude=d["Latitude"] + 20),
+        DataValidationError,
+        [FILE, "column 'Latitude'", "expected 32 <= Latitude <= 42"],
+    ),
+    "too_few_rows": (
+        lambda d: d.head(30),
+        DataValidationError,
+        [FILE, "30 data rows", "at least 100"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("make", "error", "words"), CASES.values(), ids=CASES)
+def test_hostile_district_table_is_rejected(project, districts, make, error, words):
+    path = write_input(
+        project,
+        "housing.districts",
+        make(districts),
+        "districts.parquet",
+        {"type": "pandas.ParquetDataset"},
     )
-
-
-def test_too_few_rows(project, districts_file, districts):
-    path = districts_file(districts.head(30))
-    rejected(project, DataValidationError, str(path), "30 data rows", "at least 100")
+    assert_rejected(
+        project, "housing", error, *(w.replace(FILE, str(path)) for w in words)
+    )

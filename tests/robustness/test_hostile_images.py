@@ -17,11 +17,13 @@ from kedro.io import DatasetError
 from dl_experiments.datasets.idx_dataset import encode_idx
 from dl_experiments.validation import DataValidationError
 from tests.conftest import run_kedro
-from tests.robustness.conftest import derived_files, point_catalog
+from tests.helpers import assert_rejected, derived_files, point_catalog
 
 pytestmark = pytest.mark.e2e
 
 N_IMAGES = 200
+FILE = "{file}"  # in the expected words: the hostile file's path
+FOLDER = "{folder}"  # and its folder
 
 
 def valid_set(seed: int = 0) -> dict[str, np.ndarray]:
@@ -71,13 +73,7 @@ def idx_files(project: Path):
 
 
 def rejected(project: Path, error: type[Exception], *words: str) -> str:
-    with pytest.raises(error) as raised:
-        run_kedro(project, "fashion_mnist")
-    message = str(raised.value)
-    for word in words:
-        assert word in message, f"{word!r} not in:\n{message}"
-    assert derived_files(project) == [], "a rejected run left versions behind"
-    return message
+    return assert_rejected(project, "fashion_mnist", error, *words)
 
 
 def test_generated_files_are_valid(project, idx_files):
@@ -94,82 +90,113 @@ def test_generated_files_are_valid(project, idx_files):
     assert any("test_set_images" in name for name in derived_files(project))
 
 
-def test_missing_file(project, idx_files):
-    path = idx_files("train", "labels", None)
-    rejected(project, DatasetError, str(path), "No such file")
-
-
-def test_empty_file(project, idx_files):
-    path = idx_files("test", "images", b"")
-    rejected(project, DatasetError, str(path), "0 byte(s)", "4-byte magic number")
-
-
-def test_truncated_gzip(project, idx_files):
+def truncated_gzip() -> bytes:
     whole = gz(valid_set()["images"])
-    path = idx_files("train", "images", whole[: len(whole) // 2])
-    rejected(
-        project, DatasetError, str(path), "cannot be decompressed", "complete gzip"
-    )
+    return whole[: len(whole) // 2]
 
 
-def test_corrupt_gzip(project, idx_files):
+def corrupt_gzip() -> bytes:
     damaged = bytearray(gz(valid_set()["images"]))
     damaged[len(damaged) // 2 : len(damaged) // 2 + 64] = bytes(64)
-    path = idx_files("train", "images", bytes(damaged))
-    rejected(project, DatasetError, str(path), "cannot be decompressed")
+    return bytes(damaged)
 
 
-def test_wrong_magic_number(project, idx_files):
+def wrong_magic_number() -> bytes:
     raw = bytearray(encode_idx(valid_set()["images"]))
     raw[:4] = b"\x1a\x2b\x08\x03"
-    path = idx_files("train", "images", bytes(raw))
-    rejected(project, DatasetError, str(path), "magic number 0x1A2B0803", "0x00000803")
+    return bytes(raw)
 
 
-def test_labels_file_where_images_are_expected(project, idx_files):
-    path = idx_files("test", "images", gz(valid_set()["labels"]))
-    rejected(project, DatasetError, str(path), "holds a labels file", "expected images")
-
-
-def test_truncated_idx_data(project, idx_files):
-    raw = encode_idx(valid_set()["images"])
-    path = idx_files("train", "images", raw[:-100])
-    rejected(project, DatasetError, str(path), "is truncated", "header promises shape")
-
-
-def test_image_label_count_mismatch(project, idx_files):
-    path = idx_files("train", "labels", gz(valid_set()["labels"][:-1]))
-    rejected(
-        project,
-        DataValidationError,
-        "200 images but 199 labels",
-        "expected one label per image",
-        str(path.with_name("train-images.idx.gz")),
-    )
-
-
-def test_labels_outside_0_to_9(project, idx_files):
+def labels_outside_0_to_9() -> bytes:
     labels = valid_set()["labels"].copy()
     labels[7] = 12
-    path = idx_files("train", "labels", gz(labels))
-    rejected(
-        project,
-        DataValidationError,
-        str(path),
-        "1 of 200 labels are outside 0-9, e.g. 12 at position 7",
-        "expected class indices 0-9",
-    )
+    return gz(labels)
 
 
-def test_images_of_the_wrong_size(project, idx_files):
-    big = np.zeros((N_IMAGES, 32, 32), dtype=np.uint8)
-    path = idx_files("test", "images", gz(big))
+# case: (the file replaced, its hostile content, the error, words its message must
+# contain); FILE stands for the replaced file's path, FOLDER for its folder
+CASES = {
+    "missing_file": (
+        ("train", "labels"),
+        lambda: None,
+        DatasetError,
+        [FILE, "No such file"],
+    ),
+    "empty_file": (
+        ("test", "images"),
+        lambda: b"",
+        DatasetError,
+        [FILE, "0 byte(s)", "4-byte magic number"],
+    ),
+    "truncated_gzip": (
+        ("train", "images"),
+        truncated_gzip,
+        DatasetError,
+        [FILE, "cannot be decompressed", "complete gzip"],
+    ),
+    "corrupt_gzip": (
+        ("train", "images"),
+        corrupt_gzip,
+        DatasetError,
+        [FILE, "cannot be decompressed"],
+    ),
+    "wrong_magic_number": (
+        ("train", "images"),
+        wrong_magic_number,
+        DatasetError,
+        [FILE, "magic number 0x1A2B0803", "0x00000803"],
+    ),
+    "labels_file_where_images_are_expected": (
+        ("test", "images"),
+        lambda: gz(valid_set()["labels"]),
+        DatasetError,
+        [FILE, "holds a labels file", "expected images"],
+    ),
+    "truncated_idx_data": (
+        ("train", "images"),
+        lambda: encode_idx(valid_set()["images"])[:-100],
+        DatasetError,
+        [FILE, "is truncated", "header promises shape"],
+    ),
+    "image_label_count_mismatch": (
+        ("train", "labels"),
+        lambda: gz(valid_set()["labels"][:-1]),
+        DataValidationError,
+        [
+            "200 images but 199 labels",
+            "expected one label per image",
+            f"{FOLDER}/train-images.idx.gz",
+        ],
+    ),
+    "labels_outside_0_to_9": (
+        ("train", "labels"),
+        labels_outside_0_to_9,
+        DataValidationError,
+        [
+            FILE,
+            "1 of 200 labels are outside 0-9, e.g. 12 at position 7",
+            "expected class indices 0-9",
+        ],
+    ),
+    "images_of_the_wrong_size": (
+        ("test", "images"),
+        lambda: gz(np.zeros((N_IMAGES, 32, 32), dtype=np.uint8)),
+        DataValidationError,
+        [FILE, "images have shape (200, 32, 32)", "expected (n, 28, 28)"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("file", "make", "error", "words"), CASES.values(), ids=CASES)
+def test_hostile_idx_file_is_rejected(project, idx_files, file, make, error, words):
+    path = idx_files(*file, make())
     rejected(
         project,
-        DataValidationError,
-        str(path),
-        "images have shape (200, 32, 32)",
-        "expected (n, 28, 28)",
+        error,
+        *(
+            w.replace(FILE, str(path)).replace(FOLDER, str(path.parent))
+            for w in words
+        ),
     )
 
 

@@ -16,150 +16,157 @@ import pandas as pd
 import pytest
 from kedro.io import DatasetError
 
-from dl_experiments.pipelines.wildfire.nodes import validate_sensor_readings
+from dl_experiments.config import TabularClassification, parse_params
+from dl_experiments.templates.tabular import validate_classification_table
 from dl_experiments.validation import DataValidationError, ParameterValidationError
-from tests.conftest import run_kedro
-from tests.robustness.conftest import derived_files, with_value
-from tests.robustness.test_bad_parameters import load_parameters, nested
+from tests.helpers import assert_rejected, load_parameters, with_value
 
 pytestmark = pytest.mark.e2e
+
+FILE = "{file}"  # stands for the hostile file's path in the expected words
 
 
 def rejected(
     project: Path, error: type[Exception], *words: str, params: dict | None = None
 ) -> str:
     """Run wildfire on the hostile input; return the message after checking it."""
-    with pytest.raises(error) as raised:
-        run_kedro(project, "wildfire", params=nested(params or {}))
-    message = str(raised.value)
-    for word in words:
-        assert word in message, f"{word!r} not in:\n{message}"
-    assert derived_files(project) == [], "a rejected run left versions behind"
-    return message
+    return assert_rejected(project, "wildfire", error, *words, params=params)
 
 
-def test_missing_file(project, sensor_csv):
-    path = sensor_csv(None, name="not_there.csv")
-    rejected(project, DatasetError, str(path), "No such file")
+def truncated(frame: pd.DataFrame) -> bytes:
+    """The CSV text of ``frame`` cut in the middle of a row."""
+    text = frame.to_csv(index=False)
+    return text[: text.rindex(",", 0, len(text) // 2)].encode()
 
 
-def test_empty_file(project, sensor_csv):
-    path = sensor_csv(b"")
-    rejected(project, DatasetError, str(path), "No columns to parse")
+def one_fire_one_not(frame: pd.DataFrame) -> pd.DataFrame:
+    two = frame.iloc[[0, 200]]
+    assert set(two["area"] > 0) == {True, False}
+    return two
 
 
-def test_header_only_file(project, sensor_csv, forestfires):
-    path = sensor_csv(forestfires.head(0))
-    rejected(project, DataValidationError, str(path), "0 data rows", "at least 20")
+def few_fires(frame: pd.DataFrame) -> pd.DataFrame:
+    fires = frame[frame["area"] > 0].head(2)
+    others = frame[frame["area"] == 0].head(20)
+    return pd.concat([others, fires])
 
 
-def test_wrong_delimiter(project, sensor_csv, forestfires):
-    path = sensor_csv(forestfires.to_csv(sep=";", index=False).encode())
-    rejected(
-        project,
+# case: (the hostile content made from the shipped table, the error, words its
+# message must contain, dotted parameters of the run)
+CASES = {
+    "missing_file": (lambda f: None, DatasetError, [FILE, "No such file"], None),
+    "empty_file": (lambda f: b"", DatasetError, [FILE, "No columns to parse"], None),
+    "header_only_file": (
+        lambda f: f.head(0),
         DataValidationError,
-        str(path),
-        "required column(s)",
-        "'X;Y;month",
-        "check the delimiter",
-    )
-
-
-def test_wrong_encoding(project, sensor_csv, forestfires):
-    path = sensor_csv(forestfires.to_csv(index=False).encode("utf-16"))
-    rejected(
-        project,
+        [FILE, "0 data rows", "at least 20"],
+        None,
+    ),
+    "wrong_delimiter": (
+        lambda f: f.to_csv(sep=";", index=False).encode(),
+        DataValidationError,
+        [FILE, "required column(s)", "'X;Y;month", "check the delimiter"],
+        None,
+    ),
+    "wrong_encoding": (
+        lambda f: f.to_csv(index=False).encode("utf-16"),
         DatasetError,
-        str(path),
-        "'utf-8' codec can't decode",
-        "'encoding': 'utf-8'",
-    )
-
-
-def test_missing_column(project, sensor_csv, forestfires):
-    path = sensor_csv(forestfires.drop(columns="RH"))
-    rejected(project, DataValidationError, str(path), "['RH'] not found", "'temp'")
-
-
-def test_renamed_column(project, sensor_csv, forestfires):
-    path = sensor_csv(forestfires.rename(columns={"temp": "temperature"}))
-    rejected(
-        project, DataValidationError, str(path), "['temp'] not found", "'temperature'"
-    )
-
-
-def test_text_in_numeric_column(project, sensor_csv, forestfires):
-    path = sensor_csv(with_value(forestfires, "wind", 4, "calm"))
-    rejected(
-        project,
+        [FILE, "'utf-8' codec can't decode", "'encoding': 'utf-8'"],
+        None,
+    ),
+    "missing_column": (
+        lambda f: f.drop(columns="RH"),
         DataValidationError,
-        str(path),
-        "column 'wind'",
-        "'calm' in data row 5",
-        "expected a number",
-    )
-
-
-def test_missing_value(project, sensor_csv, forestfires):
-    path = sensor_csv(with_value(forestfires, "RH", 9, np.nan))
-    rejected(
-        project,
+        [FILE, "['RH'] not found", "'temp'"],
+        None,
+    ),
+    "renamed_column": (
+        lambda f: f.rename(columns={"temp": "temperature"}),
         DataValidationError,
-        str(path),
-        "column 'RH'",
-        "1 of 517 rows are missing (first in data row 10)",
-        "set 'impute'",
-    )
-
-
-def test_infinite_value(project, sensor_csv, forestfires):
-    path = sensor_csv(with_value(forestfires, "temp", 0, "inf"))
-    rejected(
-        project,
+        [FILE, "['temp'] not found", "'temperature'"],
+        None,
+    ),
+    "text_in_numeric_column": (
+        lambda f: with_value(f, "wind", 4, "calm"),
         DataValidationError,
-        str(path),
-        "column 'temp'",
-        "are infinite",
-        "finite",
-    )
-
-
-def test_out_of_range_value(project, sensor_csv, forestfires):
-    path = sensor_csv(with_value(forestfires, "RH", 2, 150))
-    rejected(
-        project,
+        [FILE, "column 'wind'", "'calm' in data row 5", "expected a number"],
+        None,
+    ),
+    "missing_value": (
+        lambda f: with_value(f, "RH", 9, np.nan),
         DataValidationError,
-        str(path),
-        "column 'RH'",
-        "150",
-        "expected 0 <= RH <= 100",
-    )
-
-
-def test_fraction_in_integer_column(project, sensor_csv, forestfires):
-    path = sensor_csv(with_value(forestfires, "X", 3, 2.5))
-    rejected(
-        project, DataValidationError, str(path), "column 'X'", "expected an integer"
-    )
-
-
-def test_unknown_category(project, sensor_csv, forestfires):
-    path = sensor_csv(with_value(forestfires, "month", 7, "Janvier"))
-    rejected(
-        project,
+        [
+            FILE,
+            "column 'RH'",
+            "1 of 517 rows are missing (first in data row 10)",
+            "set 'impute'",
+        ],
+        None,
+    ),
+    "infinite_value": (
+        lambda f: with_value(f, "temp", 0, "inf"),
         DataValidationError,
-        str(path),
-        "column 'month'",
-        "'Janvier'",
-        "expected one of",
-    )
+        [FILE, "column 'temp'", "are infinite", "finite"],
+        None,
+    ),
+    "out_of_range_value": (
+        lambda f: with_value(f, "RH", 2, 150),
+        DataValidationError,
+        [FILE, "column 'RH'", "150", "expected 0 <= RH <= 100"],
+        None,
+    ),
+    "fraction_in_integer_column": (
+        lambda f: with_value(f, "X", 3, 2.5),
+        DataValidationError,
+        [FILE, "column 'X'", "expected an integer"],
+        None,
+    ),
+    "unknown_category": (
+        lambda f: with_value(f, "month", 7, "Janvier"),
+        DataValidationError,
+        [FILE, "column 'month'", "'Janvier'", "expected one of"],
+        None,
+    ),
+    "truncated_file": (
+        truncated,
+        DataValidationError,
+        [FILE, "are missing", "set 'impute'"],
+        None,
+    ),
+    "single_class": (
+        lambda f: f.assign(area=0.0),
+        DataValidationError,
+        [
+            "target column 'area'",
+            "all 517 rows fall in one class",
+            "expected both classes",
+        ],
+        None,
+    ),
+    "too_few_rows_for_the_split": (
+        one_fire_one_not,
+        DataValidationError,
+        ["has 2 rows", "too few for", "expected at least"],
+        {"wildfire.data.schema.min_rows": 1},
+    ),
+    # the model input saved before the class counts are checked is removed too
+    "too_few_rows_per_class_to_stratify": (
+        few_fires,
+        DataValidationError,
+        ["22 rows with class counts", "expected", "rows of each class"],
+        None,
+    ),
+}
 
 
-def test_truncated_file(project, sensor_csv, forestfires):
-    text = forestfires.to_csv(index=False)
-    cut = text.rindex(",", 0, len(text) // 2)  # the middle of a row
-    path = sensor_csv(text[:cut].encode())
-    rejected(project, DataValidationError, str(path), "are missing", "set 'impute'")
+@pytest.mark.parametrize(("make", "error", "words", "params"), CASES.values(), ids=CASES)
+def test_hostile_csv_is_rejected(  # noqa: PLR0913 - the case's four fields
+    project, sensor_csv, forestfires, make, error, words, params
+):
+    content = make(forestfires)
+    path = sensor_csv(content)
+    rejected(project, error, *(w.replace(FILE, str(path)) for w in words), params=params)
+    assert path.exists() == (content is not None)
 
 
 def test_duplicated_rows_fail_when_configured(project, sensor_csv, forestfires):
@@ -179,54 +186,15 @@ def test_duplicated_rows_fail_when_configured(project, sensor_csv, forestfires):
 
 def test_duplicated_rows_warn_by_default(forestfires, caplog):
     doubled = pd.concat([forestfires, forestfires.iloc[[10]]], ignore_index=True)
-    schema = load_parameters("base")["wildfire"]["data"]["schema"]
-    assert schema["duplicates"] == "warn"
+    raw = load_parameters("base")["wildfire"]
+    assert raw["data"]["schema"]["duplicates"] == "warn"
+    params = parse_params(TabularClassification, raw, "wildfire")
     with caplog.at_level(logging.WARNING):
-        validated = validate_sensor_readings(doubled, schema)
+        validated = validate_classification_table(doubled, params, "sensor_readings")
     assert len(validated) == len(doubled)
     count = int(doubled.duplicated().sum())
     assert count == forestfires.duplicated().sum() + 1
     assert f"{count} of 518 rows duplicate an earlier row" in caplog.text
-
-
-def test_single_class(project, sensor_csv, forestfires):
-    path = sensor_csv(forestfires.assign(area=0.0))
-    rejected(
-        project,
-        DataValidationError,
-        "target column 'area'",
-        "all 517 rows fall in one class",
-        "expected both classes",
-    )
-    assert path.exists()
-
-
-def test_too_few_rows_for_the_split(project, sensor_csv, forestfires):
-    two = forestfires.iloc[[0, 200]]  # one fire, one not
-    assert set(two["area"] > 0) == {True, False}
-    sensor_csv(two)
-    rejected(
-        project,
-        DataValidationError,
-        "has 2 rows",
-        "too few for",
-        "expected at least",
-        params={"wildfire.data.schema.min_rows": 1},
-    )
-
-
-def test_too_few_rows_per_class_to_stratify(project, sensor_csv, forestfires):
-    """The model input saved before the class counts are checked is removed too."""
-    fires = forestfires[forestfires["area"] > 0].head(2)
-    others = forestfires[forestfires["area"] == 0].head(20)
-    sensor_csv(pd.concat([others, fires]))
-    rejected(
-        project,
-        DataValidationError,
-        "22 rows with class counts",
-        "expected",
-        "rows of each class",
-    )
 
 
 def test_feature_column_missing_from_the_file(project, sensor_csv, forestfires):

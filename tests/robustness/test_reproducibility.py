@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dl_experiments.config import TabularClassification
 from dl_experiments.modelling.tabular import train_tabular_model
 from dl_experiments.preprocessing.tabular import (
     fit_preprocessor,
@@ -23,8 +24,7 @@ from dl_experiments.preprocessing.tabular import (
 )
 from dl_experiments.validation import validate_table
 from tests.conftest import make_project, run_kedro
-from tests.robustness.conftest import versions
-from tests.robustness.test_bad_parameters import experiment_packages, load_parameters
+from tests.helpers import experiment_packages, load_parameters, versions
 
 # Keys whose values measure the machine (wall time, throughput), not the model.
 TIMING = re.compile(r"seconds|time|duration|per_second|throughput|timestamp")
@@ -104,15 +104,15 @@ def test_another_seed_gives_different_results(three_runs):
 @pytest.fixture(scope="module")
 def wildfire_split() -> tuple[pd.DataFrame, pd.DataFrame, Any, dict]:
     """The wildfire training and validation rows with a fitted preprocessor."""
-    params = load_parameters("test")["wildfire"]
+    params = TabularClassification.model_validate(load_parameters("test")["wildfire"])
     table = validate_table(
         pd.read_csv(Path(__file__).parents[2] / "data/01_raw/forestfires.csv"),
-        params["data"]["schema"],
+        params.data.table_schema,
         "wildfire.sensor_readings",
     )
-    model_input = make_model_input(table, params["target"], params["features"])
-    train, validation, _ = split_data(model_input, params["split"], params["seed"])
-    return train, validation, fit_preprocessor(train, params["features"]), params
+    model_input = make_model_input(table, params.target, params.features)
+    train, validation, _ = split_data(model_input, params.split, params.seed)
+    return train, validation, fit_preprocessor(train, params.features), params
 
 
 def trained_weights(split: tuple, seed: int) -> list[np.ndarray]:
@@ -121,9 +121,9 @@ def trained_weights(split: tuple, seed: int) -> list[np.ndarray]:
         train,
         validation,
         preprocessor,
-        params["target"],
-        params["model"],
-        {**params["training"], "epochs": 2},
+        params.target,
+        params.model,
+        params.training.model_copy(update={"epochs": 2}),
         seed,
     )
     return model.get_weights()

@@ -9,7 +9,7 @@ import pytest
 from kedro.io import DatasetError
 
 from dl_experiments.datasets import MetricsHistoryDataset
-from dl_experiments.run_record_hook import is_cluster_worker
+from dl_experiments.hooks.run_records import is_cluster_worker
 from dl_experiments.runs import RunRecord, RunRecordError, RunStore
 from dl_experiments.runs.catalog import RunAwareDataCatalog
 

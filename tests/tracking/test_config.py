@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from dl_experiments.tracking.config import api_key, load_tracking_config
-from dl_experiments.tracking.wandb_run import flatten
 from dl_experiments.validation import ParameterValidationError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -84,12 +83,3 @@ def test_api_key_from_environment_first_then_credentials():
     assert api_key({}, {}) is None
     assert api_key({"wandb": None}, {}) is None
 
-
-def test_flatten_gives_readable_keys():
-    tree = {"training": {"epochs": 3, "early_stopping": {"patience": 2}}, "units": [8, 4]}
-    assert flatten(tree) == {
-        "training.epochs": 3,
-        "training.early_stopping.patience": 2,
-        "units": [8, 4],
-    }
-    assert flatten({"model": {"f1": 0.5}}, sep="/") == {"model/f1": 0.5}

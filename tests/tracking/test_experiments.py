@@ -16,8 +16,9 @@ from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
 from matplotlib.figure import Figure
 
-from dl_experiments.tracking import WandbHook
-from dl_experiments.tracking.offline import (
+from dl_experiments.hooks import WandbHook
+from dl_experiments.modelling.callbacks import current_callbacks
+from tests.tracking.wandb_records import (
     OfflineRun,
     find_offline_runs,
     read_offline_run,
@@ -26,8 +27,10 @@ from dl_experiments.tracking.offline import (
 RUN_ID = "2026-01-02T03.04.05.678Z"
 
 
-def train(callbacks: list, seed: int) -> dict[str, Any]:
-    """Fit a tiny Keras model for two epochs with the hook's callbacks."""
+def train(seed: int) -> dict[str, Any]:
+    """Fit a tiny Keras model for two epochs with the hook's callbacks (added
+    around a node tagged ``training``, as ``train_keras_model`` picks them up)."""
+    callbacks = list(current_callbacks())
     keras.utils.set_random_seed(abs(seed))
     x = np.random.default_rng(abs(seed)).normal(size=(32, 3)).astype("float32")
     y = x.sum(axis=1, keepdims=True)
@@ -49,7 +52,13 @@ def report(history: dict[str, Any], seed: int) -> tuple[dict[str, Any], Figure]:
 def experiment() -> Pipeline:
     return Pipeline(
         [
-            Node(train, ["training_callbacks", "params:seed"], "training_history", name="train"),
+            Node(
+                train,
+                ["params:seed"],
+                "training_history",
+                name="train",
+                tags="training",
+            ),
             Node(
                 report,
                 ["training_history", "params:seed"],
@@ -66,7 +75,6 @@ def run_experiments(project: Path, seeds: dict[str, int]) -> Exception | None:
     hook.after_context_created(
         SimpleNamespace(
             config_loader={"wandb": {"mode": "offline", "dir": str(project)}},
-            params={name: {"seed": seed} for name, seed in seeds.items()},
             env="test",
             project_path=project,
         )
@@ -74,10 +82,16 @@ def run_experiments(project: Path, seeds: dict[str, int]) -> Exception | None:
     pipeline = sum(
         (Pipeline(experiment(), namespace=name) for name in seeds), start=Pipeline([])
     )
+    # What is logged is declared on the catalog entries, as in conf/base/catalog.yml.
     catalog = DataCatalog(
-        {f"{name}.training_callbacks": MemoryDataset([], copy_mode="assign") for name in seeds}
+        {
+            f"{name}.{output}": MemoryDataset(metadata={"wandb": kind})
+            for name in seeds
+            for output, kind in (("metrics", "summary"), ("loss_plot", "image"))
+        }
     )
-    for name, seed in seeds.items():
+    for name, seed in seeds.items():  # the hook reads each experiment's tree here
+        catalog[f"params:{name}"] = {"seed": seed}
         catalog[f"params:{name}.seed"] = seed
     run_params = {"run_id": RUN_ID, "pipeline_names": None, "tags": None}
     hook_manager = _create_hook_manager()

@@ -12,15 +12,16 @@ from pathlib import Path
 import pytest
 from kedro.framework.startup import bootstrap_project
 
-from dl_experiments.tracking.offline import (
+from dl_experiments.validation import DataValidationError
+from tests.conftest import run_kedro
+from tests.helpers import version_files
+from tests.tracking.wandb_records import (
     OfflineRun,
     OfflineRunError,
     find_offline_runs,
     iter_records,
     read_offline_run,
 )
-from dl_experiments.validation import DataValidationError
-from tests.conftest import run_kedro
 
 pytestmark = pytest.mark.e2e
 
@@ -38,11 +39,6 @@ def write_tracking_conf(project: Path, text: str) -> None:
     (project / "conf/test/wandb.yml").write_text(text)
 
 
-def only_version(project: Path, artifact: str) -> Path:
-    (path,) = sorted((project / artifact).glob("*/*"))
-    return path
-
-
 def runs_of(project: Path) -> list[OfflineRun]:
     return [read_offline_run(path) for path in find_offline_runs(project / "wandb")]
 
@@ -57,10 +53,10 @@ def tracked(project_factory) -> tuple[Path, OfflineRun, dict]:
         env.setenv("WANDB_MODE", "offline")
         run_kedro(project, "wildfire")
     (run,) = runs_of(project)
-    history = json.loads(
-        only_version(project, "data/07_model_output/wildfire/training_history.json")
-        .read_text()
+    (history_file,) = version_files(
+        project, "data/07_model_output/wildfire/training_history.json"
     )
+    history = json.loads(history_file.read_text())
     return project, run, history
 
 
@@ -100,9 +96,8 @@ def test_every_epoch_is_logged_as_keras_reported_it(tracked):
 
 def test_metrics_json_is_the_run_summary(tracked):
     project, run, _ = tracked
-    metrics = json.loads(
-        only_version(project, "data/08_reporting/wildfire/metrics.json").read_text()
-    )
+    (metrics_file,) = version_files(project, "data/08_reporting/wildfire/metrics.json")
+    metrics = json.loads(metrics_file.read_text())
     assert run.summary["model/accuracy"] == metrics["model"]["accuracy"]
     assert run.summary["model/roc_auc"] == metrics["model"]["roc_auc"]
     logistic = metrics["baselines"]["logistic_regression"]
@@ -250,7 +245,7 @@ def tracking_warnings(project: Path) -> Iterator[list[str]]:
     # loggers), so it comes first.
     bootstrap_project(project)
     handler = _Collect()
-    tracking_logger = logging.getLogger("dl_experiments.tracking")
+    tracking_logger = logging.getLogger("dl_experiments.hooks.tracking")
     tracking_logger.addHandler(handler)
     yield handler.messages
     tracking_logger.removeHandler(handler)

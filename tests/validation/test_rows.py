@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dl_experiments.config import TableSchema
 from dl_experiments.validation import DataValidationError, validate_table
 from dl_experiments.validation.rows import (
     row_problems,
@@ -13,7 +14,7 @@ from dl_experiments.validation.rows import (
     validate_new_rows,
 )
 
-SCHEMA = {
+SCHEMA = TableSchema.model_validate({
     "duplicates": "fail",
     "min_rows": 50,
     "columns": {
@@ -24,7 +25,7 @@ SCHEMA = {
         "price": {"min": 0, "exclusive_min": True},
         "label": {"min": 0},
     },
-}
+})
 
 
 def rows(changes: dict | None = None) -> pd.DataFrame:
@@ -86,7 +87,9 @@ def test_valid_rows_come_back_typed_as_for_training_with_their_ids():
     assert rejects.empty
     assert scored["row"].tolist() == [1, 2, 3, 4]
     assert scored["id"].tolist() == ["a", "b", "c", "d"]
-    schema = {"columns": {k: v for k, v in SCHEMA["columns"].items() if k != "label"}}
+    schema = TableSchema(
+        columns={k: v for k, v in SCHEMA.columns.items() if k != "label"}
+    )
     expected = validate_table(frame, schema, "new")
     pd.testing.assert_frame_equal(scored[expected.columns], expected)
 

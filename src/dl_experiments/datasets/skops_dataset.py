@@ -40,7 +40,7 @@ class SkopsDataset(AbstractVersionedDataset[Any, Any]):
           filepath: data/06_models/{namespace}/preprocessor.skops
           versioned: true
           trusted:
-            - dl_experiments.preprocessing.tabular.QuantileClipper
+            - dl_experiments.preprocessing.transformers.QuantileClipper
         ```
     """
 

@@ -14,12 +14,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from matplotlib import pyplot as plt
-from matplotlib.figure import Figure
-from pydantic import Field
 
-from dl_experiments.validation import parse_params
-from dl_experiments.validation.params import Strict
+from dl_experiments.annotations import Figure
+from dl_experiments.config import ComparisonConfig, parse_params
 
 Direction = Literal["higher", "lower", "zero"]
 
@@ -27,23 +24,14 @@ VERSION = "version"
 BEST_FOR = "best_for"
 
 
-class ComparisonConfig(Strict):
-    """Which metrics are compared across versions and which way is better."""
-
-    section: str = "model"
-    metrics: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=lambda: ["n_samples", "threshold"])
-    lower_is_better: list[str] = Field(
-        default_factory=lambda: ["loss", "mse", "rmse", "mae", "mape", "error"]
-    )
-    closer_to_zero: list[str] = Field(default_factory=lambda: ["mean_error", "bias"])
-
-
-def _config(options: Mapping[str, Any] | None) -> ComparisonConfig:
+def _config(options: ComparisonConfig | Mapping[str, Any] | None) -> ComparisonConfig:
+    """Kedro passes the validated model; direct callers may pass a plain dict."""
+    if isinstance(options, ComparisonConfig):
+        return options
     return parse_params(ComparisonConfig, dict(options or {}), "compare_runs")
 
 
-def metric_direction(name: str, options: Mapping[str, Any] | None = None) -> Direction:
+def metric_direction(name: str, options: ComparisonConfig | None = None) -> Direction:
     """``"lower"``, ``"higher"`` or ``"zero"`` (best nearest 0) for a metric name.
 
     The last dotted part of the name is matched whole against ``closer_to_zero``,
@@ -74,7 +62,7 @@ def _is_number(value: Any) -> bool:
 
 
 def metrics_by_version(
-    history: Mapping[str, Mapping[str, Any]], options: Mapping[str, Any] | None = None
+    history: Mapping[str, Mapping[str, Any]], options: ComparisonConfig | None = None
 ) -> pd.DataFrame:
     """One row per saved version (oldest first), one column per headline metric,
     and ``best_for``: the metrics for which that version is the best.
@@ -121,7 +109,7 @@ def metric_columns(table: pd.DataFrame) -> list[str]:
 
 
 def best_versions(
-    table: pd.DataFrame, options: Mapping[str, Any] | None = None
+    table: pd.DataFrame, options: ComparisonConfig | None = None
 ) -> dict[str, str]:
     """``{metric: best version}`` (the earliest on a tie); metrics with no values
     are left out."""
@@ -144,7 +132,7 @@ _ARROW = {
 
 
 def metrics_by_version_markdown(
-    table: pd.DataFrame, options: Mapping[str, Any] | None = None
+    table: pd.DataFrame, options: ComparisonConfig | None = None
 ) -> str:
     """The table as Markdown, each metric's best value in bold, with a legend."""
     names = metric_columns(table)
@@ -175,9 +163,11 @@ def metrics_by_version_markdown(
 
 
 def plot_metrics_by_version(
-    table: pd.DataFrame, options: Mapping[str, Any] | None = None
+    table: pd.DataFrame, options: ComparisonConfig | None = None
 ) -> Figure:
     """One small plot per metric across versions, the best version starred."""
+    from matplotlib import pyplot as plt  # noqa: PLC0415
+
     names = metric_columns(table)
     if table.empty or not names:
         fig, ax = plt.subplots(figsize=(6, 2))

@@ -8,8 +8,8 @@ versioned PNG; matplotlib falls back to its Agg backend where there is no displa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-import keras
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
@@ -23,6 +23,7 @@ from sklearn.metrics import (
 )
 
 from dl_experiments.evaluation.classification import as_probabilities
+from dl_experiments.modelling import KerasModel
 
 
 def plot_training_history(history: Mapping) -> Figure:
@@ -168,7 +169,7 @@ def plot_threshold_calibration(
     return fig
 
 
-def _layer_text(layer: keras.layers.Layer) -> tuple[str, str]:
+def _layer_text(layer: Any) -> tuple[str, str]:
     try:
         shape = str(tuple(layer.output.shape)).replace("None", "batch")
     except (AttributeError, ValueError):
@@ -179,7 +180,7 @@ def _layer_text(layer: keras.layers.Layer) -> tuple[str, str]:
     )
 
 
-def plot_network(model: keras.Model) -> Figure:
+def plot_network(model: KerasModel) -> Figure:
     """A diagram of the network drawn with matplotlib alone (no Graphviz needed).
 
     One box per layer, top to bottom, with its name, type, output shape and

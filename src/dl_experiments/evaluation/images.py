@@ -6,27 +6,14 @@ confident mistakes); the only Python loops are over the grid cells being drawn.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
-from pydantic import Field
 
+from dl_experiments.config import ImageReportConfig
 from dl_experiments.evaluation.classification import prediction_scores
-from dl_experiments.validation import parse_params
-from dl_experiments.validation.params import PositiveInt, Strict
-
-
-class ImageReportConfig(Strict):
-    """How many examples the image figures show."""
-
-    misclassified_examples: PositiveInt = 36
-    grid_columns: Annotated[int, Field(ge=1, le=20)] = 9
-    confused_pairs: PositiveInt = 6
-    examples_per_pair: Annotated[int, Field(ge=1, le=20)] = 8
 
 
 def confusion_counts(
@@ -194,14 +181,14 @@ def image_figures(
     predictions: pd.DataFrame,
     images: np.ndarray,
     class_names: list[str],
-    report: dict | ImageReportConfig | None = None,
+    report: ImageReportConfig | None = None,
 ) -> dict[str, Figure]:
     """Misclassified examples, most confused pairs and per-class error rates.
 
     ``predictions`` holds ``y_true`` and ``proba_<i>`` columns, one row per image
     of ``images`` in the same order (as ``modelling.images.predict_images`` writes).
     """
-    config = parse_params(ImageReportConfig, report or {}, "reporting")
+    config = report or ImageReportConfig()
     if len(predictions) != len(images):
         raise ValueError(
             f"{len(predictions)} predictions for {len(images)} images; expected one "

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
+from sklearn import metrics as skm
 
 
 def _number(value: float) -> float | None:
@@ -47,27 +48,35 @@ def regression_metrics(
     multiplied by it (``rmse_<unit_name>``, ``mae_<unit_name>``).
     """
     y_true, y_pred = _arrays(y_true, y_pred)
-    residual = y_pred - y_true
-    absolute = np.abs(residual)
-    mse = np.mean(residual**2)
-    total = np.sum((y_true - y_true.mean()) ** 2)
+    if not (np.isfinite(y_true).all() and np.isfinite(y_pred).all()):
+        # a diverged model: scikit-learn refuses such input; report no numbers
+        names = ["mse", "rmse", "mae", "r2", "median_absolute_error", "mape"]
+        names += ["max_error", "mean_error"]
+        if unit_value is not None:
+            names += [f"rmse_{unit_name}", f"mae_{unit_name}"]
+        return {"n_samples": int(len(y_true)), **dict.fromkeys(names)}
+    mse = skm.mean_squared_error(y_true, y_pred)
+    mae = skm.mean_absolute_error(y_true, y_pred)
     nonzero = y_true != 0
     metrics: dict[str, Any] = {
         "n_samples": int(len(y_true)),
         "mse": _number(mse),
-        "rmse": _number(np.sqrt(mse)),
-        "mae": _number(absolute.mean()),
-        "r2": _number(1 - np.sum(residual**2) / total) if total > 0 else None,
-        "median_absolute_error": _number(np.median(absolute)),
-        "mape": _number(np.mean(absolute[nonzero] / np.abs(y_true[nonzero])))
+        "rmse": _number(skm.root_mean_squared_error(y_true, y_pred)),
+        "mae": _number(mae),
+        # scikit-learn scores a constant truth 0 or 1; the project reports none
+        "r2": _number(skm.r2_score(y_true, y_pred)) if np.ptp(y_true) > 0 else None,
+        "median_absolute_error": _number(skm.median_absolute_error(y_true, y_pred)),
+        "mape": _number(
+            skm.mean_absolute_percentage_error(y_true[nonzero], y_pred[nonzero])
+        )
         if nonzero.any()
         else None,
-        "max_error": _number(absolute.max()),
-        "mean_error": _number(residual.mean()),
+        "max_error": _number(skm.max_error(y_true, y_pred)),
+        "mean_error": _number(np.mean(y_pred - y_true)),
     }
     if unit_value is not None:
         metrics[f"rmse_{unit_name}"] = _number(np.sqrt(mse) * unit_value)
-        metrics[f"mae_{unit_name}"] = _number(absolute.mean() * unit_value)
+        metrics[f"mae_{unit_name}"] = _number(mae * unit_value)
     return metrics
 
 
@@ -142,6 +151,15 @@ def _limits(*arrays: np.ndarray) -> tuple[float, float]:
     return low - pad, high + pad
 
 
+def _finish(fig: Figure, ax: plt.Axes, **labels: str) -> Figure:
+    """Label the axes, add a light grid and a small legend, and tighten the layout."""
+    ax.set(**labels)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def plot_predicted_vs_actual(
     y_true: Any, y_pred: Any, cap: float | None = None, unit: str = ""
 ) -> Figure:
@@ -190,15 +208,13 @@ def plot_residuals(y_true: Any, y_pred: Any, unit: str = "") -> Figure:
     )
     keep = counts > 0
     ax.plot(centre[keep], mean[keep], color="orange", marker="o", label="mean residual")
-    ax.set(
+    return _finish(
+        fig,
+        ax,
         xlabel=f"predicted value{unit}",
         ylabel=f"residual: predicted - true{unit}",
         title="Residuals vs predicted",
     )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def plot_residual_histogram(
@@ -227,15 +243,13 @@ def plot_residual_histogram(
             label=f"{name} (mean {values.mean():+.3f}, std {values.std():.3f})",
         )
     ax.axvline(0, color="black", linestyle="--", linewidth=1)
-    ax.set(
+    return _finish(
+        fig,
+        ax,
         xlabel=f"residual: predicted - true{unit}",
         ylabel="rows",
         title="Residual distribution",
     )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def plot_error_map(

@@ -1,9 +1,10 @@
 """One self-contained HTML page per run: parameters, metrics and figures.
 
 The page needs no Python and no network to read: figures are embedded as base64
-PNGs, styling is inline. Every pipeline adds it with one line,
-``report_node("<namespace>", figures=[...])``, and the catalog saves it as a
-versioned ``<namespace>.report`` next to the metrics it summarises.
+PNGs, styling is inline. Every experiment adds it through
+``templates.reporting.with_report``, which collects the experiment's figures, and
+the catalog saves it as a versioned ``<namespace>.report`` next to the metrics it
+summarises.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import base64
 import json
 import math
 from collections.abc import Mapping, Sequence
-from functools import partial, update_wrapper
 from html import escape
 from typing import Any
 
 import pandas as pd
-from kedro.pipeline import Node
+
+from dl_experiments.config import as_plain
+from dl_experiments.nested import flatten
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -35,7 +37,7 @@ figcaption { font-weight: 600; margin-bottom: .4rem; }
 nav a { margin-right: 1rem; }
 """
 
-_RESERVED = frozenset({"params", "metrics", "title"})
+RESERVED = frozenset({"params", "metrics", "title"})
 
 
 def _title(name: str) -> str:
@@ -67,24 +69,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a.b": value}`` for every leaf of a nested dict (lists are leaves)."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat |= _flatten(value, f"{name}.")
-        else:
-            flat[name] = value
-    return flat
-
-
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-def _params_section(params: Mapping[str, Any]) -> str:
-    rows = [(name, value) for name, value in _flatten(params).items()]
+def _params_section(params: Any) -> str:
+    rows = [(name, value) for name, value in flatten(as_plain(params)).items()]
     return "<h2 id='parameters'>Parameters</h2>" + _table(["parameter", "value"], rows)
 
 
@@ -152,7 +142,7 @@ def _detail(name: str, value: Any) -> str:
         rows = [(i, *(row.get(c) for c in columns)) for i, row in enumerate(value)]
         return _table(["#", *columns], rows)
     if isinstance(value, Mapping):
-        return _table(["", "value"], list(_flatten(value).items()))
+        return _table(["", "value"], list(flatten(value).items()))
     return f"<pre>{escape(json.dumps(value, indent=2))}</pre>"
 
 
@@ -206,7 +196,7 @@ def _figures_section(figures: Mapping[str, bytes]) -> str:
 
 
 def build_report(
-    params: Mapping[str, Any],
+    params: Any,
     metrics: Mapping[str, Any],
     title: str = "Run report",
     **figures: bytes,
@@ -226,30 +216,3 @@ def build_report(
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
     )
-
-
-def report_node(
-    namespace: str,
-    figures: Sequence[str],
-    metrics: str = "metrics",
-    name: str = "build_report",
-) -> Node:
-    """The node that writes ``<namespace>.report`` from the run's parameters, metrics
-    and the ``<figure>_plot`` datasets named in ``figures``.
-
-    Add it to a pipeline before namespacing it; the pipeline must keep the whole
-    parameter tree un-namespaced (``Pipeline(..., parameters={"params:<namespace>"})``).
-    """
-    clash = _RESERVED.intersection(figures)
-    if clash:
-        raise ValueError(
-            f"report_node: figure names {sorted(clash)} are reserved; "
-            f"expected names other than {sorted(_RESERVED)}"
-        )
-    func = update_wrapper(
-        partial(build_report, title=f"{namespace}: run report"), build_report
-    )
-    inputs = {"params": f"params:{namespace}", "metrics": metrics} | {
-        figure: f"{figure}_plot" for figure in figures
-    }
-    return Node(func, inputs, "report", name=name, tags="reporting")

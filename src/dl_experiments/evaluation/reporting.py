@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -19,9 +18,10 @@ from dl_experiments.evaluation.figures import (
     plot_threshold_calibration,
     plot_training_history,
 )
+from dl_experiments.modelling import KerasModel
 
 
-def model_figures(model: keras.Model, history: dict[str, Any]) -> dict[str, Figure]:
+def model_figures(model: KerasModel, history: dict[str, Any]) -> dict[str, Figure]:
     """The training-history plot and the network diagram of a trained model."""
     return {
         "training_history": plot_training_history(history),

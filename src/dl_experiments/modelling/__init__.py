@@ -1,6 +1,10 @@
-"""Keras models built from parameters, and one way to train them."""
+"""Keras models built from parameters, and one way to train them.
 
-from dl_experiments.modelling.builders import build_cnn, build_mlp
-from dl_experiments.modelling.training import train_keras_model
+Importing this package does not start TensorFlow: the node functions import it
+when they run (``modelling.runtime.tensorflow``), so listing pipelines, kedro-viz
+and notebooks that only read the catalog start quickly.
+"""
 
-__all__ = ["build_cnn", "build_mlp", "train_keras_model"]
+from dl_experiments.annotations import KerasModel
+
+__all__ = ["KerasModel"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import keras
-from keras import layers
+from dl_experiments.config.base import Task
+from dl_experiments.config.model import CNNConfig, MLPConfig
+from dl_experiments.modelling.runtime import tensorflow
 
-from dl_experiments.validation.params import CNNConfig, MLPConfig, Task
+tensorflow()  # before Keras, so that TensorFlow starts quietly
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
 
 
 def _across_workers() -> bool:

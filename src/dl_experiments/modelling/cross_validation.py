@@ -8,6 +8,13 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from dl_experiments.config import (
+    FeatureConfig,
+    MLPConfig,
+    TableSchema,
+    TargetConfig,
+    TrainingConfig,
+)
 from dl_experiments.evaluation.classification import classification_metrics
 from dl_experiments.modelling.baselines import classification_baselines
 from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
@@ -52,17 +59,16 @@ def _check_fold_sizes(model_input: pd.DataFrame, n_splits: int) -> None:
         )
 
 
-def cross_validate_classifier(
+def cross_validate_classifier(  # noqa: PLR0913 - one experiment's settings
     model_input: pd.DataFrame,
-    features: dict,
-    schema: dict,
-    target: dict,
-    model: dict,
-    training: dict,
+    features: FeatureConfig,
+    schema: TableSchema,
+    target: TargetConfig,
+    model: MLPConfig,
+    training: TrainingConfig,
     validation_size: float,
     n_splits: int,
     seed: int,
-    class_names: list[str],
     threshold: float = 0.5,
 ) -> dict[str, Any]:
     """Stratified k-fold CV over all rows for the MLP and the baselines.
@@ -73,7 +79,8 @@ def cross_validate_classifier(
     """
     _check_fold_sizes(model_input, n_splits)
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    quiet = {**training, "verbose": 0}
+    quiet = training.model_copy(update={"verbose": 0})
+    class_names = target.labels
     scores: dict[str, dict[str, list]] = {}
     y = model_input[TARGET].to_numpy()
     for fold, (dev_idx, held_idx) in enumerate(folds.split(model_input, y)):
@@ -88,7 +95,9 @@ def cross_validate_classifier(
         mlp, _ = train_tabular_model(
             fit, early_stop, preprocessor, target, model, quiet, seed + fold
         )
-        fold_scores = {"mlp": predict_tabular(mlp, preprocessor, held)["probability"]}
+        fold_scores = {
+            "mlp": predict_tabular(mlp, preprocessor, held, "binary")["probability"]
+        }
         dev_preprocessor = fit_preprocessor(dev, features, schema)
         x_dev, x_held = transform(dev_preprocessor, dev), transform(dev_preprocessor, held)
         for name, baseline in classification_baselines(seed).items():

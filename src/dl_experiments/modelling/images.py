@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import keras
 import numpy as np
 import pandas as pd
 
-from dl_experiments.modelling.builders import build_cnn
+from dl_experiments.config import CNNConfig, TrainingConfig
+from dl_experiments.modelling import KerasModel
 from dl_experiments.modelling.tabular import PREDICT_BATCH
-from dl_experiments.modelling.training import train_keras_model
-from dl_experiments.validation import parse_params
-from dl_experiments.validation.params import CNNConfig, TrainingConfig
 
 
 def with_channel_axis(images: np.ndarray) -> np.ndarray:
@@ -27,11 +23,10 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
     labels: np.ndarray,
     split: dict[str, np.ndarray],
     class_names: list[str],
-    model: dict,
-    training: dict,
+    model: CNNConfig,
+    training: TrainingConfig,
     seed: int,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-) -> tuple[keras.Model, dict[str, Any]]:
+) -> tuple[KerasModel, dict[str, Any]]:
     """Train a CNN on ``split["train"]`` images, validated on ``split["validation"]``.
 
     One softmax output per entry of ``class_names``.
@@ -39,26 +34,26 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
     Images go in as uint8 (the model rescales them itself); only the index arrays
     select the two parts, so no float copy of the data set is ever made. The
     tf.data pipeline (cache, seeded shuffle, batch, prefetch) is the shared one of
-    ``train_keras_model``. ``callbacks`` are filled by the project's hooks.
+    ``train_keras_model``; extra callbacks come from ``modelling.callbacks``.
     """
-    cnn = parse_params(CNNConfig, model, "model")
-    config = parse_params(TrainingConfig, training, "training")
+    from dl_experiments.modelling.builders import build_cnn  # noqa: PLC0415
+    from dl_experiments.modelling.training import train_keras_model  # noqa: PLC0415
+
     images = with_channel_axis(images)
     labels = np.asarray(labels, dtype=np.int64)
     train, validation = split["train"], split["validation"]
     return train_keras_model(
-        lambda: build_cnn(images.shape[1:3], len(class_names), cnn),
+        lambda: build_cnn(images.shape[1:3], len(class_names), model),
         "multiclass",
         (images[train], labels[train]),
         (images[validation], labels[validation]),
-        config,
+        training,
         seed,
-        callbacks=callbacks or (),
     )
 
 
 def predict_images(
-    model: keras.Model, images: np.ndarray, labels: np.ndarray | None = None
+    model: KerasModel, images: np.ndarray, labels: np.ndarray | None = None
 ) -> pd.DataFrame:
     """Class probabilities ``proba_0 .. proba_<k-1>`` per image, in batches.
 

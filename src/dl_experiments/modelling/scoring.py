@@ -8,35 +8,16 @@ both. Every predictions table carries the version of each saved artifact used
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import keras
 import numpy as np
 import pandas as pd
-from pydantic import Field
-from sklearn.compose import ColumnTransformer
 
+from dl_experiments.annotations import KerasModel, Preprocessor
 from dl_experiments.modelling.images import predict_images
 from dl_experiments.modelling.tabular import predict_tabular
-from dl_experiments.validation.params import Strict
-from dl_experiments.validation.rows import OnInvalid
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
-
-class PredictConfig(Strict):
-    """How a tabular predict pipeline reads new rows (``params:predict.<name>``)."""
-
-    id_columns: list[str] = []
-    on_invalid: OnInvalid = "fail"
-
-
-class ImagePredictConfig(Strict):
-    """How an image predict pipeline reads new images (``params:predict.<name>``)."""
-
-    on_invalid: OnInvalid = "fail"
-    invert: bool = False
-    top_k: Annotated[int, Field(ge=1)] = 3
 
 
 def _with_versions(predictions: pd.DataFrame, versions: dict[str, str]) -> pd.DataFrame:
@@ -46,8 +27,8 @@ def _with_versions(predictions: pd.DataFrame, versions: dict[str, str]) -> pd.Da
 
 
 def score_binary(  # noqa: PLR0913 - one scoring call
-    model: keras.Model,
-    preprocessor: ColumnTransformer,
+    model: KerasModel,
+    preprocessor: Preprocessor,
     rows: pd.DataFrame,
     id_columns: list[str],
     names: list[str],
@@ -56,7 +37,7 @@ def score_binary(  # noqa: PLR0913 - one scoring call
 ) -> pd.DataFrame:
     """Per row: identifiers, both class probabilities, the predicted class at
     ``threshold``, the threshold and the artifact versions."""
-    scores = predict_tabular(model, preprocessor, rows)["probability"].to_numpy()
+    scores = predict_tabular(model, preprocessor, rows, "binary")["probability"].to_numpy()
     positive = scores >= threshold
     predictions = rows[id_columns].copy()
     predictions[f"probability_{names[0]}"] = 1.0 - scores
@@ -68,22 +49,22 @@ def score_binary(  # noqa: PLR0913 - one scoring call
 
 
 def score_regression(
-    model: keras.Model,
-    preprocessor: ColumnTransformer,
+    model: KerasModel,
+    preprocessor: Preprocessor,
     rows: pd.DataFrame,
     id_columns: list[str],
     versions: dict[str, str],
 ) -> pd.DataFrame:
     """Per row: identifiers, the predicted value and the artifact versions."""
     predictions = rows[id_columns].copy()
-    predictions["prediction"] = predict_tabular(model, preprocessor, rows)[
+    predictions["prediction"] = predict_tabular(model, preprocessor, rows, "regression")[
         "prediction"
     ].to_numpy()
     return _with_versions(predictions, versions)
 
 
 def score_images(
-    model: keras.Model,
+    model: KerasModel,
     images: np.ndarray,
     ids: pd.DataFrame,
     names: list[str],

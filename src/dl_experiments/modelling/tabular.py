@@ -2,71 +2,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import keras
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.utils.class_weight import compute_class_weight
 
-from dl_experiments.modelling.builders import build_mlp
-from dl_experiments.modelling.training import train_keras_model
-from dl_experiments.preprocessing.tabular import TARGET, TargetConfig, transform
-from dl_experiments.validation import parse_params
-from dl_experiments.validation.params import MLPConfig, TrainingConfig
+from dl_experiments.annotations import Preprocessor
+from dl_experiments.config import MLPConfig, TargetConfig, TrainingConfig
+from dl_experiments.config.base import Task
+from dl_experiments.modelling import KerasModel
+from dl_experiments.preprocessing.tabular import TARGET, transform
 
 PREDICT_BATCH = 4096
+# The column a table's scores go to, by task.
+SCORE_COLUMN = {"binary": "probability", "regression": "prediction"}
 
 
 def balanced_class_weight(y: np.ndarray) -> dict[int, float]:
     """Weights inversely proportional to class frequency (scikit-learn's 'balanced')."""
+    from sklearn.utils.class_weight import compute_class_weight  # noqa: PLC0415
+
     classes = np.unique(y)
     weights = compute_class_weight("balanced", classes=classes, y=y)
     return {int(c): float(w) for c, w in zip(classes, weights, strict=True)}
 
 
-def train_tabular_model(
+def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
     train: pd.DataFrame,
     validation: pd.DataFrame,
-    preprocessor: ColumnTransformer,
-    target: dict,
-    model: dict,
-    training: dict,
+    preprocessor: Preprocessor,
+    target: TargetConfig,
+    model: MLPConfig,
+    training: TrainingConfig,
     seed: int,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-) -> tuple[keras.Model, dict[str, Any]]:
+) -> tuple[KerasModel, dict[str, Any]]:
     """Train an MLP on the preprocessed training rows, early-stopped on validation.
 
-    ``callbacks`` is filled by the project's hooks (experiment tracking); the node
-    itself knows nothing of trackers.
+    Extra Keras callbacks (experiment tracking, a study's pruning) come from
+    ``modelling.callbacks``; the node itself knows nothing of trackers.
     """
-    task = parse_params(TargetConfig, target, "target").task
-    mlp = parse_params(MLPConfig, model, "model")
-    config = parse_params(TrainingConfig, training, "training")
+    from dl_experiments.modelling.builders import build_mlp  # noqa: PLC0415
+    from dl_experiments.modelling.training import train_keras_model  # noqa: PLC0415
+
     x_train = transform(preprocessor, train)
     x_validation = transform(preprocessor, validation)
-    dtype = np.float32 if task == "regression" else np.int64
+    dtype = np.float32 if target.task == "regression" else np.int64
     y_train = train[TARGET].to_numpy(dtype)
     y_validation = validation[TARGET].to_numpy(dtype)
     class_weight = None
-    if config.class_weight == "balanced" and task != "regression":
+    if training.class_weight == "balanced" and target.task != "regression":
         class_weight = balanced_class_weight(y_train)
     return train_keras_model(
-        lambda: build_mlp(x_train.shape[1], mlp, task),
-        task,
+        lambda: build_mlp(x_train.shape[1], model, target.task),
+        target.task,
         (x_train, y_train),
         (x_validation, y_validation),
-        config,
+        training,
         seed,
-        callbacks=callbacks or (),
         class_weight=class_weight,
     )
 
 
 def predict_tabular(
-    model: keras.Model, preprocessor: ColumnTransformer, frame: pd.DataFrame
+    model: KerasModel, preprocessor: Preprocessor, frame: pd.DataFrame, task: Task
 ) -> pd.DataFrame:
     """Score rows in batches: ``probability`` (binary) or ``prediction`` (regression).
 
@@ -76,13 +74,9 @@ def predict_tabular(
     scores = model.predict(
         transform(preprocessor, frame), batch_size=PREDICT_BATCH, verbose=0
     )
-    column = "prediction" if model.output_shape[-1] == 1 and _is_linear(model) else "probability"
-    predictions = pd.DataFrame({column: scores[:, 0].astype(np.float64)}, index=frame.index)
+    predictions = pd.DataFrame(
+        {SCORE_COLUMN[task]: scores[:, 0].astype(np.float64)}, index=frame.index
+    )
     if TARGET in frame.columns:
         predictions.insert(0, "y_true", frame[TARGET].to_numpy())
     return predictions
-
-
-def _is_linear(model: keras.Model) -> bool:
-    activation = getattr(model.layers[-1], "activation", None)
-    return getattr(activation, "__name__", "") == "linear"

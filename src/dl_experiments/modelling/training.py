@@ -8,11 +8,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
 
-from dl_experiments.validation.params import Task, TrainingConfig
+from dl_experiments.config.base import Task
+from dl_experiments.config.model import TrainingConfig
+from dl_experiments.modelling.callbacks import current_callbacks
+from dl_experiments.modelling.runtime import tensorflow
+
+tf = tensorflow()  # before Keras, so that TensorFlow starts quietly
+import keras  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +197,8 @@ def train_keras_model(
     The model is built inside the configured ``tf.distribute`` strategy's scope,
     after every random seed is set, so the same seed and data give the same
     weights on a CPU. ``callbacks`` are extra Keras callbacks (the experiment
-    tracker's, for example) added to early stopping and the LR schedule.
+    tracker's, for example) added to early stopping and the LR schedule, after
+    those of any enclosing ``modelling.callbacks.extra_callbacks`` block.
 
     Returns:
         The trained model and a JSON-ready history: per-epoch metrics, the best
@@ -227,7 +232,7 @@ def train_keras_model(
         epochs=config.epochs,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
         class_weight=class_weight,
-        callbacks=[*_callbacks(config), timer, *callbacks],
+        callbacks=[*_callbacks(config), timer, *current_callbacks(), *callbacks],
         verbose=config.verbose,
     )
     seconds = time.perf_counter() - started

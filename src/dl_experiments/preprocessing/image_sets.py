@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from dl_experiments.validation import DataValidationError
 
@@ -24,6 +23,8 @@ def stratified_subsample(
     """
     if max_samples is None or max_samples >= len(labels):
         return images, labels
+    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+
     keep, _ = train_test_split(
         np.arange(len(labels)),
         train_size=max_samples,
@@ -73,6 +74,8 @@ def stratified_split_indices(
         together cover every sample once.
     """
     _check_split_sizes(labels, validation_size)
+    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+
     train, validation = train_test_split(
         np.arange(len(labels)),
         test_size=validation_size,

@@ -1,6 +1,6 @@
 """Tabular preprocessing shared by the wildfire and housing pipelines.
 
-Every function is a pure Kedro node: data and parameter dicts in, data out. The
+Every function is a pure Kedro node: data and parameter models in, data out. The
 fitted transformer is a scikit-learn ``ColumnTransformer`` that the catalog
 persists (versioned) beside the model, so new rows are scored exactly as the
 training rows were.
@@ -8,117 +8,34 @@ training rows were.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import (
-    FunctionTransformer,
-    OneHotEncoder,
-    QuantileTransformer,
-    RobustScaler,
-    StandardScaler,
-)
 
-from dl_experiments.validation import (
-    DataValidationError,
+from dl_experiments.annotations import Preprocessor
+from dl_experiments.config import (
+    FeatureConfig,
     ParameterValidationError,
+    SplitConfig,
     TableSchema,
-    parse_params,
+    TargetConfig,
 )
-from dl_experiments.validation.params import SplitConfig, Strict, Task
+from dl_experiments.validation import DataValidationError
 
 TARGET = "target"
 
 
-class TargetConfig(Strict):
-    """Where the label comes from.
-
-    Binary targets are either a rule on a numeric column (``greater_than``) or a
-    label column and its ``positive_value``; regression targets are a column as is.
-    """
-
-    column: str
-    task: Task
-    greater_than: float | None = None
-    positive_value: str | int | float | bool | None = None
-    class_names: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _one_rule(self) -> TargetConfig:
-        if self.task == "binary":
-            rules = [self.greater_than is not None, self.positive_value is not None]
-            if sum(rules) != 1:
-                raise ValueError(
-                    "a binary target needs exactly one of 'greater_than' (a rule on "
-                    "a numeric column) or 'positive_value' (a label column's "
-                    "positive label)"
-                )
-            if self.class_names is not None and len(self.class_names) != 2:
-                raise ValueError("a binary target has exactly 2 class_names")
-        return self
-
-
-def class_names(target: dict | TargetConfig) -> list[str]:
-    """(negative, positive) class names of a binary target, defaulting to the column's."""
-    config = parse_params(TargetConfig, target, "target")
-    if config.class_names:
-        return list(config.class_names)
-    return [f"not {config.column}", config.column]
-
-
-class FeatureConfig(Strict):
-    """Which columns feed the model and how numeric ones are scaled."""
-
-    numeric: list[str] = []
-    categorical: list[str] = []
-    log_transform: list[str] = []
-    scaler: Literal["standard", "robust", "quantile"] = "standard"
-    # Clip numeric features at these quantiles of the training rows (after any log
-    # transform, before scaling), e.g. [0.001, 0.999]; null keeps outliers as is.
-    clip_quantiles: tuple[
-        Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=1)]
-    ] | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> FeatureConfig:
-        if not self.numeric and not self.categorical:
-            raise ValueError("at least one numeric or categorical feature is needed")
-        overlap = sorted(set(self.numeric) & set(self.categorical))
-        if overlap:
-            raise ValueError(f"columns {overlap} are both numeric and categorical")
-        stray = sorted(set(self.log_transform) - set(self.numeric))
-        if stray:
-            raise ValueError(f"log_transform columns {stray} are not numeric features")
-        if self.clip_quantiles and self.clip_quantiles[0] >= self.clip_quantiles[1]:
-            raise ValueError(
-                f"clip_quantiles must be [low, high] with low < high, got "
-                f"{list(self.clip_quantiles)}"
-            )
-        return self
-
-    @property
-    def columns(self) -> list[str]:
-        """All feature columns, numeric first."""
-        return [*self.numeric, *self.categorical]
-
-
 def make_model_input(
-    table: pd.DataFrame, target: dict, features: dict, name: str = "data"
+    table: pd.DataFrame,
+    target: TargetConfig,
+    features: FeatureConfig,
+    name: str = "data",
 ) -> pd.DataFrame:
     """Select the feature columns and derive the ``target`` column.
 
     Raises a parameter error when a configured column is not in the data, and a
     data error when a classification target has a single class.
     """
-    target_config = parse_params(TargetConfig, target, f"{name}.target")
-    feature_config = parse_params(FeatureConfig, features, f"{name}.features")
+    target_config, feature_config = target, features
     available = list(map(str, table.columns))
     problems = [
         f"{name}.features: column '{column}' does not exist in the data; "
@@ -182,14 +99,14 @@ def subsample(table: pd.DataFrame, rows: int | None, seed: int) -> pd.DataFrame:
 
 
 def split_data(
-    model_input: pd.DataFrame, split: dict, seed: int, name: str = "data"
+    model_input: pd.DataFrame, split: SplitConfig, seed: int, name: str = "data"
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Seeded train / validation / test split, stratified on the target if asked.
 
     ``validation_size`` and ``test_size`` are fractions of all rows. Row ids (the
     index) are kept so every prediction can be traced back to its input row.
     """
-    config = parse_params(SplitConfig, split, f"{name}.split")
+    config = split
     n_rows = len(model_input)
     y = model_input[TARGET]
     n_test = int(np.ceil(n_rows * config.test_size))
@@ -203,6 +120,8 @@ def split_data(
                 "expected at least one row in each part"
             ],
         )
+    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+
     stratify = config.stratify
     try:
         rest, test = train_test_split(
@@ -235,35 +154,31 @@ def _log1p(values: np.ndarray) -> np.ndarray:
     return np.log1p(np.clip(values, 0, None))
 
 
-class QuantileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Clip each column to the ``low`` / ``high`` quantiles of the rows it was fitted on."""
-
-    def __init__(self, low: float = 0.001, high: float = 0.999) -> None:
-        self.low = low
-        self.high = high
-
-    def fit(self, x: np.ndarray, y: object = None) -> QuantileClipper:
-        """Learn the per-column clipping bounds."""
-        values = np.asarray(x, dtype=np.float64)
-        self.n_features_in_ = values.shape[1]
-        self.lower_, self.upper_ = np.nanquantile(values, [self.low, self.high], axis=0)
-        return self
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        """Values outside the fitted bounds are set to the nearest bound."""
-        return np.clip(np.asarray(x, dtype=np.float64), self.lower_, self.upper_)
-
-
 def fit_preprocessor(
-    train: pd.DataFrame, features: dict, schema: dict | None = None
-) -> ColumnTransformer:
+    train: pd.DataFrame, features: FeatureConfig, schema: TableSchema | None = None
+) -> Preprocessor:
     """Fit imputation, scaling and one-hot encoding on the training rows only.
 
     Columns whose schema sets ``impute`` are filled with that strategy; others are
     known to be complete because ingestion validated them.
     """
-    config = parse_params(FeatureConfig, features, "features")
-    columns = parse_params(TableSchema, schema, "schema").columns if schema else {}
+    from sklearn.compose import ColumnTransformer  # noqa: PLC0415
+    from sklearn.impute import SimpleImputer  # noqa: PLC0415
+    from sklearn.pipeline import make_pipeline  # noqa: PLC0415
+    from sklearn.preprocessing import (  # noqa: PLC0415
+        FunctionTransformer,
+        OneHotEncoder,
+        QuantileTransformer,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    from dl_experiments.preprocessing.transformers import (  # noqa: PLC0415
+        QuantileClipper,
+    )
+
+    config = features
+    columns = schema.columns if schema else {}
     scalers = {
         "standard": StandardScaler,
         "robust": RobustScaler,
@@ -306,7 +221,7 @@ def fit_preprocessor(
     return preprocessor.fit(train[config.columns])
 
 
-def transform(preprocessor: ColumnTransformer, frame: pd.DataFrame) -> np.ndarray:
+def transform(preprocessor: Preprocessor, frame: pd.DataFrame) -> np.ndarray:
     """Feature matrix (float32) for a frame with the training columns."""
     columns = list(preprocessor.feature_names_in_)
     return np.asarray(preprocessor.transform(frame[columns]), dtype=np.float32)

@@ -1,66 +1,41 @@
 """The data catalog that resolves "latest" to complete runs only.
 
-The one place that touches Kedro's versioning internals. Kedro finds a versioned
-dataset's latest version by globbing ``<filepath>/*/<name>`` and taking the newest
-folder; ``RunAwareDataCatalog`` hands every versioned dataset it returns a glob
-that leaves out the version folders of incomplete runs (``runs.records``), read
-afresh at each resolution. So ``catalog.load("wildfire.model")``, a
+Kedro finds a versioned dataset's latest version by globbing
+``<filepath>/*/<name>`` and taking the newest folder; ``RunAwareDataCatalog``
+hands every versioned dataset it returns a listing that leaves out the version
+folders of incomplete runs (``runs.records``), read afresh at each resolution
+(``kedro_internals.skip_versions``, with the project's other uses of Kedro
+internals). So ``catalog.load("wildfire.model")``, a
 ``--tags=reporting`` run, a predict pipeline and a notebook all get the newest
 version written by a complete run, and the model and preprocessor of one
 experiment come from the same run. A pinned version (``--load-versions``,
 ``catalog.load(name, version=...)``) is used as given. The running run itself may
 load what it has saved.
 
-Registered as ``DATA_CATALOG_CLASS`` in ``settings.py``, with ``RunAwareContext``
-as ``CONTEXT_CLASS`` because Kedro 1.7's ``context.catalog`` (notebooks,
-``kedro ipython``, kedro-viz) builds a plain ``DataCatalog`` otherwise.
+Registered as ``DATA_CATALOG_CLASS`` in ``settings.py``; the project's context
+(``kedro_internals.ExperimentContext``) builds it for ``context.catalog`` too
+(notebooks, ``kedro ipython``, kedro-viz), where Kedro 1.7 would build a plain
+``DataCatalog``.
 ``RunRecordHook`` tells the catalog where the project's run records live
 (``runs_folder``); without that (a catalog built by hand) it behaves as Kedro's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from kedro.framework.context import CatalogCommandsMixin, KedroContext
+from kedro.framework.context import CatalogCommandsMixin
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DataCatalog
 from kedro.io.core import Version
 
+from dl_experiments.kedro_internals import (
+    is_versioned,
+    save_version,
+    skip_versions,
+    version_folder,
+)
 from dl_experiments.runs.records import RunStore, incomplete_versions
-
-_FILTERED = "_complete_runs_only"
-
-
-def versioned_folder(dataset: AbstractVersionedDataset, version: str) -> PurePosixPath:
-    """The folder ``<filepath>/<version>`` that holds one version of ``dataset``."""
-    return PurePosixPath(dataset._filepath) / version
-
-
-def save_version(dataset: AbstractVersionedDataset) -> str | None:
-    """The version ``dataset`` saves under (the run id), or ``None`` if unversioned."""
-    return dataset.resolve_save_version() if dataset._version else None
-
-
-def skip_versions(
-    dataset: AbstractVersionedDataset, excluded: Callable[[], set[str]]
-) -> None:
-    """Make ``dataset``'s version listing (and so "latest") leave out ``excluded()``."""
-    original = dataset._glob_function
-    if getattr(original, _FILTERED, False):
-        return
-
-    def glob(pattern: str) -> list[str]:
-        skipped = excluded()
-        return [
-            path
-            for path in original(pattern)
-            if PurePosixPath(path).parent.name not in skipped
-        ]
-
-    setattr(glob, _FILTERED, True)
-    dataset._glob_function = glob
-    dataset._clear_version_cache()
 
 
 class RunAwareDataCatalog(DataCatalog, CatalogCommandsMixin):
@@ -103,17 +78,6 @@ class RunAwareDataCatalog(DataCatalog, CatalogCommandsMixin):
         return dataset
 
 
-class RunAwareContext(KedroContext):
-    """Kedro's context whose ``catalog`` is the project's ``DATA_CATALOG_CLASS``."""
-
-    @property
-    def catalog(self) -> DataCatalog:
-        """The catalog a notebook or ``kedro ipython`` sees, as a run sees it."""
-        from kedro.framework.project import settings  # noqa: PLC0415 - configured late
-
-        return self._get_catalog(catalog_class=settings.DATA_CATALOG_CLASS)
-
-
 def loaded_versions(
     catalog: DataCatalog, names: Iterable[str]
 ) -> dict[str, tuple[str, PurePosixPath]]:
@@ -125,14 +89,14 @@ def loaded_versions(
     found = {}
     for name in sorted(names):
         dataset = catalog.get(name)
-        if not isinstance(dataset, AbstractVersionedDataset) or not dataset._version:
+        if not is_versioned(dataset):
             continue
         try:
             version = dataset.resolve_load_version()
         except Exception:  # noqa: BLE001 - Kedro raises several kinds for "none yet"
             continue
         if version is not None:
-            found[name] = (version, versioned_folder(dataset, version))
+            found[name] = (version, PurePosixPath(version_folder(dataset, version)))
     return found
 
 
@@ -147,5 +111,5 @@ def output_folders(
             continue
         version = save_version(dataset)
         if version is not None:
-            found[name] = (version, versioned_folder(dataset, version))
+            found[name] = (version, PurePosixPath(version_folder(dataset, version)))
     return found

@@ -1,6 +1,8 @@
-"""Experiment tracking: the Weights & Biases hook and a reader for offline runs."""
+"""Experiment tracking: W&B configuration and the run wrapper the hook drives.
+
+The hook itself is ``dl_experiments.hooks.tracking.WandbHook``.
+"""
 
 from dl_experiments.tracking.config import TrackingConfig, load_tracking_config
-from dl_experiments.tracking.wandb_hook import WandbHook
 
-__all__ = ["TrackingConfig", "WandbHook", "load_tracking_config"]
+__all__ = ["TrackingConfig", "load_tracking_config"]

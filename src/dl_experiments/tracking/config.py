@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from dl_experiments.validation import parse_params
-from dl_experiments.validation.params import Strict
+from dl_experiments.config import Strict, parse_params
 
 Mode = Literal["offline", "online", "disabled"]
 

@@ -24,22 +24,11 @@ from dl_experiments.evaluation.classification import (
     predict_labels,
     prediction_scores,
 )
+from dl_experiments.nested import flatten
 
 logger = logging.getLogger(__name__)
 
 ErrorHandler = Callable[[str, BaseException], None]
-
-
-def flatten(tree: Mapping[str, Any], sep: str = ".", prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as one level: ``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists kept."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{sep}{key}" if prefix else str(key)
-        if isinstance(value, Mapping) and value:
-            flat |= flatten(value, sep, name)
-        else:
-            flat[name] = value
-    return flat
 
 
 class EpochMetricsLogger(keras.callbacks.Callback):
@@ -146,16 +135,6 @@ def _regression_charts(predictions: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _class_names(params: Mapping[str, Any]) -> list[str] | None:
-    """``class_names`` from an experiment's ``target`` or ``data`` parameters."""
-    for section in ("target", "data"):
-        values = params.get(section)
-        names = values.get("class_names") if isinstance(values, Mapping) else None
-        if isinstance(names, list | tuple) and names:
-            return [str(name) for name in names]
-    return None
-
-
 def shutdown() -> None:
     """Wait until W&B has written every finished run's files, then stop its service.
 
@@ -170,27 +149,31 @@ def shutdown() -> None:
 class TrackedRun:
     """The W&B run of one experiment (pipeline namespace) in a Kedro run."""
 
-    def __init__(self, experiment: str, run: Any, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        experiment: str,
+        run: Any,
+        class_names: list[str] | None = None,
+        threshold: float = 0.5,
+    ) -> None:
         self.experiment = experiment
         self.run = run
-        self._class_names = _class_names(params)
-        evaluation = params.get("evaluation")
-        self._threshold = float(
-            evaluation.get("threshold", 0.5) if isinstance(evaluation, Mapping) else 0.5
-        )
+        self._class_names = class_names
+        self._threshold = threshold
 
     @classmethod
     def start(
         cls,
         experiment: str,
-        params: Mapping[str, Any],
+        labels: tuple[list[str] | None, float],
         init_args: Mapping[str, Any],
         config: Mapping[str, Any],
         settings: Mapping[str, Any],
     ) -> TrackedRun:
         """Open the W&B run.
 
-        ``init_args`` go to ``wandb.init``, ``config`` is the run's configuration
+        ``labels`` are the class names and decision threshold of a classifier
+        (for the native charts), ``init_args`` go to ``wandb.init``, ``config`` is the run's configuration
         and ``settings`` are ``wandb.Settings`` (API key, server, timeout). Console
         capture is off: each experiment's run would otherwise record every line
         the process prints while it is open.
@@ -202,7 +185,7 @@ class TrackedRun:
             reinit="create_new",
             settings=wandb.Settings(console="off", **settings),
         )
-        return cls(experiment, run, params)
+        return cls(experiment, run, *labels)
 
     @property
     def location(self) -> str:
@@ -219,23 +202,29 @@ class TrackedRun:
             self.run.config.update(dict(values), allow_val_change=True)
 
     def log_outputs(
-        self, outputs: Mapping[str, Any], log_model: bool, version: str | None
+        self,
+        outputs: Mapping[str, Any],
+        kinds: Mapping[str, str | None],
+        log_model: bool,
+        version: str | None,
     ) -> None:
-        """Log what a node returned, recognised by type and dataset name.
+        """Log what a node returned, as each output's catalog entry declares.
 
-        ``*metrics`` dicts go to the run summary (flattened, ``/``-separated);
-        figures are logged as images; ``*test_predictions`` tables as W&B's
-        native charts; ``*training_history`` scalars to the summary; a
-        ``*model`` as an artifact when ``log_model``.
+        ``kinds[name]`` is the entry's ``metadata.wandb``: ``summary`` (a metrics
+        dict, flattened with ``/``), ``summary_scalars`` (a dict's top-level
+        numbers and strings, under ``training/``), ``image`` (a figure),
+        ``charts`` (a test-predictions table as native charts) or ``model`` (an
+        artifact when ``log_model``); outputs without a kind are not logged.
         """
         logged: dict[str, Any] = {}
         for name, value in outputs.items():
             short = name.rsplit(".", 1)[-1]
-            if isinstance(value, Figure):
+            kind = kinds.get(name)
+            if kind == "image" and isinstance(value, Figure):
                 logged[f"figures/{short.removesuffix('_plot')}"] = wandb.Image(value)
-            elif short.endswith("metrics") and isinstance(value, Mapping):
+            elif kind == "summary" and isinstance(value, Mapping):
                 self.run.summary.update(flatten(value, sep="/"))
-            elif short.endswith("training_history") and isinstance(value, Mapping):
+            elif kind == "summary_scalars" and isinstance(value, Mapping):
                 self.run.summary.update(
                     {
                         f"training/{key}": item
@@ -243,9 +232,9 @@ class TrackedRun:
                         if isinstance(item, int | float | str)
                     }
                 )
-            elif short.endswith("test_predictions") and isinstance(value, pd.DataFrame):
+            elif kind == "charts" and isinstance(value, pd.DataFrame):
                 logged |= prediction_charts(value, self._class_names, self._threshold)
-            elif log_model and short.endswith("model") and isinstance(value, keras.Model):
+            elif kind == "model" and log_model:
                 self._log_model(name, value, version)
         if logged:
             self.run.log(logged)

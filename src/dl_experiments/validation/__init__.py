@@ -1,11 +1,14 @@
-"""One schema mechanism for data (tables, images) and for parameters."""
+"""One schema mechanism for data: tables, new rows to score, image arrays.
 
+Parameters are declared in ``dl_experiments.config`` and validated by Kedro.
+"""
+
+from dl_experiments.config import ColumnSchema, TableSchema, parse_params
 from dl_experiments.validation.errors import (
     DataValidationError,
     ParameterValidationError,
 )
-from dl_experiments.validation.params import parse_params
-from dl_experiments.validation.tabular import ColumnSchema, TableSchema, validate_table
+from dl_experiments.validation.tabular import validate_table
 
 __all__ = [
     "ColumnSchema",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dl_experiments.config.base import ParameterValidationError
+
+__all__ = ["DataValidationError", "ParameterValidationError"]
+
 
 class DataValidationError(ValueError):
     """Input data broke its schema.
@@ -26,16 +30,3 @@ class DataValidationError(ValueError):
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         count = len(self.problems)
         return f"Invalid data in {where}: {count} problem(s)\n{lines}"
-
-
-class ParameterValidationError(ValueError):
-    """Parameters broke their declared schema (see ``dl_experiments.validation.params``)."""
-
-    def __init__(self, name: str, problems: list[str]) -> None:
-        self.name = name
-        self.problems = list(problems)
-        super().__init__(name, self.problems)
-
-    def __str__(self) -> str:
-        lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        return f"Invalid parameters '{self.name}':\n{lines}"

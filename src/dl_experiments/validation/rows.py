@@ -10,31 +10,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from dl_experiments.config.data import OnInvalid, TableSchema
 from dl_experiments.validation.errors import DataValidationError
-from dl_experiments.validation.params import parse_params
-from dl_experiments.validation.tabular import TableSchema, cell_checks, validate_table
+from dl_experiments.validation.tabular import cell_checks, validate_table
 
 logger = logging.getLogger(__name__)
 
-OnInvalid = Literal["fail", "reject"]
 ROW = "row"
 REJECT_COLUMNS = [ROW, "column", "value", "problem"]
 MAX_LISTED = 20
 
 
-def row_problems(frame: pd.DataFrame, schema: TableSchema | dict) -> pd.DataFrame:
+def row_problems(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     """One line per bad cell: ``row`` (1-based data row), ``column``, ``value``, ``problem``.
 
     The checks are those of ``validate_table`` (types, finite numbers, ranges,
     allowed categories, missing values without ``impute``), applied per row. The
     frame must have every schema column; extra columns are ignored.
     """
-    schema = parse_params(TableSchema, schema, "schema")
     records = []
     for name, spec in schema.columns.items():
         raw = frame[name]
@@ -55,11 +52,10 @@ def row_problems(frame: pd.DataFrame, schema: TableSchema | dict) -> pd.DataFram
 
 
 def scoring_schema(
-    schema: TableSchema | dict, exclude: Sequence[str] = ()
+    schema: TableSchema, exclude: Sequence[str] = ()
 ) -> TableSchema:
     """The training schema for new rows: without ``exclude`` (the label), any row
     count, and duplicate rows allowed (the same reading may be scored twice)."""
-    schema = parse_params(TableSchema, schema, "schema")
     columns = {
         name: spec for name, spec in schema.columns.items() if name not in exclude
     }
@@ -68,7 +64,7 @@ def scoring_schema(
 
 def validate_new_rows(  # noqa: PLR0913 - keyword options of one check
     frame: pd.DataFrame,
-    schema: TableSchema | dict,
+    schema: TableSchema,
     dataset: str,
     *,
     exclude: Sequence[str] = (),

@@ -4,55 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
+from dl_experiments.config.data import ColumnSchema, TableSchema
 from dl_experiments.validation.errors import DataValidationError
-from dl_experiments.validation.params import Strict, parse_params
 
 logger = logging.getLogger(__name__)
-
-ImputeStrategy = Literal["median", "mean", "most_frequent"]
-
-
-class ColumnSchema(Strict):
-    """What one column must hold.
-
-    ``numeric`` and ``integer`` columns are coerced to numbers; text that is not a
-    number, NaN and +/-inf are errors; ``exclusive_min`` makes ``min`` itself out of
-    range (a value must be above it). ``categorical`` columns may list ``allowed``
-    values. A column may have missing values only when ``impute`` names how the
-    preprocessing fills them.
-    """
-
-    type: Literal["numeric", "integer", "categorical"] = "numeric"
-    min: float | None = None
-    max: float | None = None
-    exclusive_min: bool = False
-    allowed: list[str | int | float] | None = None
-    impute: ImputeStrategy | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ColumnSchema:
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) is above max ({self.max})")
-        if self.type != "categorical" and self.allowed is not None:
-            raise ValueError("'allowed' is only for categorical columns")
-        if self.type == "categorical" and self.impute not in (None, "most_frequent"):
-            raise ValueError("a categorical column can only impute 'most_frequent'")
-        return self
-
-
-class TableSchema(Strict):
-    """A table's columns, and how strict to be about rows as a whole."""
-
-    columns: dict[str, ColumnSchema] = Field(min_length=1)
-    duplicates: Literal["allow", "warn", "fail"] = "warn"
-    min_rows: Annotated[int, Field(ge=1)] = 1
-
 
 @dataclass(frozen=True)
 class CellCheck:
@@ -175,7 +134,7 @@ def typed_column(spec: ColumnSchema, raw: pd.Series) -> pd.Series:
 
 
 def validate_table(
-    frame: pd.DataFrame, schema: TableSchema | dict, dataset: str
+    frame: pd.DataFrame, schema: TableSchema, dataset: str
 ) -> pd.DataFrame:
     """Check ``frame`` against ``schema`` and return the schema's columns, typed.
 
@@ -185,10 +144,9 @@ def validate_table(
 
     Args:
         frame: The table as read from its file.
-        schema: A ``TableSchema`` or its parameter dict.
+        schema: The table's declared schema.
         dataset: Catalog name of the table, used in error messages.
     """
-    schema = parse_params(TableSchema, schema, f"{dataset} schema")
     if len(frame) < schema.min_rows:
         raise DataValidationError(
             dataset,

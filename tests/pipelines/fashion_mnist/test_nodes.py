@@ -5,12 +5,31 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dl_experiments.config import (
+    CNNConfig,
+    ImageDataConfig,
+    TrainingConfig,
+    ValidationSplitConfig,
+)
 from dl_experiments.modelling.images import predict_images, train_image_classifier
-from dl_experiments.pipelines.fashion_mnist import nodes
+from dl_experiments.templates import images as nodes
 from dl_experiments.validation import DataValidationError
 
 NAMES = [f"class_{i}" for i in range(10)]
-DATA = {"image_shape": [28, 28], "class_names": NAMES}
+DATA = ImageDataConfig(image_shape=(28, 28), class_names=NAMES)
+
+
+def validate_train_images(images, labels, data: ImageDataConfig):
+    """The template's training-image check, for the fashion_mnist namespace."""
+    return nodes._validated(images, labels, data, "fashion_mnist.train")
+
+
+def validate_test_images(images, labels, data: ImageDataConfig):
+    return nodes.validate_test_images(images, labels, data, "fashion_mnist")
+
+
+def split_of(size: float) -> ValidationSplitConfig:
+    return ValidationSplitConfig(validation_size=size)
 
 
 def labelled(n_per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -29,7 +48,7 @@ def labelled(n_per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_validation_passes_good_data_and_returns_int64_labels():
     images, labels = labelled(3)
-    checked_images, checked_labels = nodes.validate_train_images(images, labels, DATA)
+    checked_images, checked_labels = validate_train_images(images, labels, DATA)
     assert checked_images is images
     assert checked_labels.dtype == np.int64
     np.testing.assert_array_equal(checked_labels, labels)
@@ -38,7 +57,7 @@ def test_validation_passes_good_data_and_returns_int64_labels():
 def test_images_and_labels_of_different_counts_are_rejected():
     images, labels = labelled(3)
     with pytest.raises(DataValidationError) as error:
-        nodes.validate_train_images(images, labels[:-2], DATA)
+        validate_train_images(images, labels[:-2], DATA)
     assert error.value.dataset == "fashion_mnist.train_images"
     assert "30 images but 28 labels in 'fashion_mnist.train_labels'" in str(error.value)
 
@@ -48,7 +67,7 @@ def test_labels_outside_the_classes_are_rejected():
     labels = labels.copy()
     labels[[4, 7]] = [10, 255]
     with pytest.raises(DataValidationError) as error:
-        nodes.validate_test_images(images, labels, DATA)
+        validate_test_images(images, labels, DATA)
     assert error.value.dataset == "fashion_mnist.test_labels"
     message = str(error.value)
     assert "2 of 30 labels are outside 0-9, e.g. 10 at position 4" in message
@@ -58,27 +77,27 @@ def test_labels_outside_the_classes_are_rejected():
 def test_images_of_another_size_are_rejected():
     images = np.zeros((5, 32, 32), dtype=np.uint8)
     with pytest.raises(DataValidationError, match=r"shape \(5, 32, 32\); expected \(n, 28, 28\)"):
-        nodes.validate_train_images(images, np.zeros(5, np.uint8), DATA)
+        validate_train_images(images, np.zeros(5, np.uint8), DATA)
 
 
 def test_split_is_seeded_stratified_disjoint_and_complete():
     _, labels = labelled(50)
-    split = nodes.split_training_images(labels, DATA, {"validation_size": 0.2}, 7)
+    split = nodes.split_training_images(labels, DATA, split_of(0.2), 7)
     train, validation = split["train"], split["validation"]
     assert len(train) == 400 and len(validation) == 100
     assert np.intersect1d(train, validation).size == 0
     np.testing.assert_array_equal(np.sort(np.r_[train, validation]), np.arange(500))
     assert np.bincount(labels[validation]).tolist() == [10] * 10
-    again = nodes.split_training_images(labels, DATA, {"validation_size": 0.2}, 7)
+    again = nodes.split_training_images(labels, DATA, split_of(0.2), 7)
     np.testing.assert_array_equal(again["validation"], validation)
-    other = nodes.split_training_images(labels, DATA, {"validation_size": 0.2}, 8)
+    other = nodes.split_training_images(labels, DATA, split_of(0.2), 8)
     assert not np.array_equal(other["validation"], validation)
 
 
 def test_split_of_a_subsample_keeps_class_proportions():
     _, labels = labelled(50)
-    data = DATA | {"max_train_images": 200}
-    split = nodes.split_training_images(labels, data, {"validation_size": 0.1}, 0)
+    data = DATA.model_copy(update={"max_train_images": 200})
+    split = nodes.split_training_images(labels, data, split_of(0.1), 0)
     chosen = np.r_[split["train"], split["validation"]]
     assert len(chosen) == 200 and len(np.unique(chosen)) == 200
     assert np.bincount(labels[chosen]).tolist() == [20] * 10
@@ -89,7 +108,7 @@ def test_test_images_are_all_used_or_a_stratified_subsample():
     images, labels = labelled(20)
     same_images, same_labels = nodes.select_test_images(images, labels, DATA, 0)
     assert same_images is images and same_labels is labels
-    data = DATA | {"max_test_images": 50}
+    data = DATA.model_copy(update={"max_test_images": 50})
     few_images, few_labels = nodes.select_test_images(images, labels, data, 0)
     assert few_images.shape == (50, 28, 28)
     assert np.bincount(few_labels).tolist() == [5] * 10
@@ -98,23 +117,23 @@ def test_test_images_are_all_used_or_a_stratified_subsample():
     np.testing.assert_array_equal(labels[positions], few_labels)
 
 
-MODEL = {
-    "conv_blocks": [{"filters": 8, "convs": 1}, {"filters": 16, "convs": 1}],
-    "dense_units": [32],
-}
-TRAINING = {
-    "epochs": 6,
-    "batch_size": 32,
-    "learning_rate": 0.003,
-    "verbose": 0,
-    "early_stopping": {"enabled": False},
-}
+MODEL = CNNConfig(
+    conv_blocks=[{"filters": 8, "convs": 1}, {"filters": 16, "convs": 1}],
+    dense_units=[32],
+)
+TRAINING = TrainingConfig(
+    epochs=6,
+    batch_size=32,
+    learning_rate=0.003,
+    verbose=0,
+    early_stopping={"enabled": False},
+)
 
 
 @pytest.fixture(scope="module")
 def trained():
     images, labels = labelled(30)
-    split = nodes.split_training_images(labels, DATA, {"validation_size": 0.2}, 0)
+    split = nodes.split_training_images(labels, DATA, split_of(0.2), 0)
     model, history = train_image_classifier(
         images, labels, split, NAMES, MODEL, TRAINING, seed=0
     )
@@ -151,7 +170,7 @@ def test_evaluate_reports_named_classes_top2_log_loss_and_training_cost(trained)
     model, history = trained
     images, labels = labelled(5, seed=3)
     predictions = predict_images(model, images, labels)
-    metrics = nodes.evaluate(predictions, history, DATA)
+    metrics = nodes.evaluate_images(predictions, history, DATA)
     result = metrics["model"]
     assert list(result["per_class"]) == NAMES
     assert {m["support"] for m in result["per_class"].values()} == {5}

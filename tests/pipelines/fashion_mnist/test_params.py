@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from dl_experiments.pipelines.fashion_mnist import PARAMETERS_SCHEMA
+from dl_experiments.kedro_internals import experiment_model
 from dl_experiments.validation import ParameterValidationError, parse_params
 from tests.conftest import PROJECT_ROOT
+
+PARAMETERS_SCHEMA = experiment_model("fashion_mnist")
 
 
 def shipped(env: str) -> dict:

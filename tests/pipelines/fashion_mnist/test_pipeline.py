@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,13 @@ import pytest
 
 from dl_experiments.datasets import IDXDataset
 from tests.conftest import PROJECT_ROOT, run_kedro
+from tests.helpers import (
+    FASHION_MNIST_CLASSES,
+    latest_json,
+    single_versions,
+    trained_copy,
+    version_files,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -34,41 +40,18 @@ ARTIFACTS = [
     "data/08_reporting/fashion_mnist/metrics.json",
     *[f"data/08_reporting/fashion_mnist/{name}.png" for name in FIGURES],
 ]
-CLASS_NAMES = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-]
-
-
-def versions(project: Path, artifact: str) -> list[Path]:
-    return sorted((project / artifact).glob("*/*"))
-
-
-def latest_json(project: Path, artifact: str) -> dict:
-    return json.loads(versions(project, artifact)[-1].read_text())
 
 
 @pytest.fixture(scope="module")
 def trained(project_factory) -> Path:
-    project = project_factory("fashion_mnist")
-    run_kedro(project, "fashion_mnist")
-    return project
+    """One project in which the fashion_mnist pipeline ran once in ``test``."""
+    return trained_copy(project_factory, "fashion_mnist", "fashion_mnist")
 
 
 def test_a_run_writes_every_artifact_once(trained):
-    for artifact in ARTIFACTS:
-        found = versions(trained, artifact)
-        assert len(found) == 1, f"{artifact}: {found}"
-        assert found[0].stat().st_size > 0, artifact
-    png = versions(trained, "data/08_reporting/fashion_mnist/misclassified.png")[0]
+    for artifact, path in single_versions(trained, ARTIFACTS).items():
+        assert path.stat().st_size > 0, artifact
+    png = version_files(trained, "data/08_reporting/fashion_mnist/misclassified.png")[0]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -78,7 +61,7 @@ def test_the_test_environment_trains_on_a_stratified_subset(trained):
     assert history["validation_samples"] == 200
     assert history["epochs_run"] == 1
     labels = IDXDataset(
-        filepath=str(versions(trained, ARTIFACTS[4])[0]), kind="labels"
+        filepath=str(version_files(trained, ARTIFACTS[4])[0]), kind="labels"
     ).load()
     assert np.bincount(labels).tolist() == [50] * 10
 
@@ -87,7 +70,7 @@ def test_metrics_cover_every_class_by_name(trained):
     metrics = latest_json(trained, "data/08_reporting/fashion_mnist/metrics.json")
     model = metrics["model"]
     assert model["n_samples"] == 500
-    assert list(model["per_class"]) == CLASS_NAMES
+    assert list(model["per_class"]) == FASHION_MNIST_CLASSES
     assert sum(c["support"] for c in model["per_class"].values()) == 500
     for key in (
         "accuracy",
@@ -112,8 +95,8 @@ def test_metrics_cover_every_class_by_name(trained):
 
 
 def test_predictions_line_up_with_the_saved_test_images(trained):
-    predictions = pd.read_parquet(versions(trained, ARTIFACTS[2])[0])
-    labels = IDXDataset(filepath=str(versions(trained, ARTIFACTS[4])[0])).load()
+    predictions = pd.read_parquet(version_files(trained, ARTIFACTS[2])[0])
+    labels = IDXDataset(filepath=str(version_files(trained, ARTIFACTS[4])[0])).load()
     assert list(predictions.columns) == ["y_true", *[f"proba_{i}" for i in range(10)]]
     np.testing.assert_array_equal(predictions["y_true"], labels)
 
@@ -121,8 +104,8 @@ def test_predictions_line_up_with_the_saved_test_images(trained):
 def test_reporting_stage_reruns_from_the_saved_model(trained):
     before = latest_json(trained, "data/08_reporting/fashion_mnist/metrics.json")
     run_kedro(trained, "fashion_mnist", tags=["reporting"])
-    assert len(versions(trained, "data/06_models/fashion_mnist/model.keras")) == 1
-    assert len(versions(trained, "data/08_reporting/fashion_mnist/metrics.json")) == 2
+    assert len(version_files(trained, "data/06_models/fashion_mnist/model.keras")) == 1
+    assert len(version_files(trained, "data/08_reporting/fashion_mnist/metrics.json")) == 2
     after = latest_json(trained, "data/08_reporting/fashion_mnist/metrics.json")
     assert after["model"] == before["model"]
 

@@ -12,27 +12,19 @@ import pytest
 
 from dl_experiments.validation import DataValidationError
 from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.pipelines.scoring_helpers import latest, use_catalog, versions
+from tests.helpers import (
+    FASHION_MNIST_CLASSES,
+    latest,
+    predict_artifacts,
+    trained_copy,
+    use_catalog,
+    versions,
+)
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = PROJECT_ROOT / "data" / "09_predict_examples"
-MODEL = "data/06_models/fashion_mnist/model.keras"
-PREDICTIONS = "data/07_model_output/fashion_mnist/predictions.csv"
-REJECTS = "data/07_model_output/fashion_mnist/prediction_rejects.csv"
-SUMMARY = "data/08_reporting/fashion_mnist/prediction_summary.json"
-CLASSES = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-]
+MODEL, PREDICTIONS, REJECTS, SUMMARY = predict_artifacts("fashion_mnist")
 
 
 def idx_entry(filepath: str) -> dict:
@@ -59,9 +51,12 @@ def folder_entry(folder: str) -> dict:
 @pytest.fixture(scope="module")
 def trained(project_factory) -> Path:
     """A CNN trained in the test environment, with its test-set predictions."""
-    root = project_factory("fashion_mnist_predict")
-    run_kedro(root, "fashion_mnist", to_outputs=["fashion_mnist.test_predictions"])
-    return root
+    return trained_copy(
+        project_factory,
+        "fashion_mnist_predict",
+        "fashion_mnist",
+        to_outputs=["fashion_mnist.test_predictions"],
+    )
 
 
 def test_example_folder_is_classified_with_top_three(trained):
@@ -72,7 +67,7 @@ def test_example_folder_is_classified_with_top_three(trained):
     )
     assert predictions["image"].tolist() == files
     assert (predictions["predicted_class"] == predictions["top1_class"]).all()
-    assert predictions["predicted_class"].isin(CLASSES).all()
+    assert predictions["predicted_class"].isin(FASHION_MNIST_CLASSES).all()
     top = predictions[["top1_probability", "top2_probability", "top3_probability"]]
     assert (top.diff(axis=1).iloc[:, 1:] <= 0).all().all()
     assert ((top >= 0) & (top <= 1)).all().all() and (top.sum(axis=1) <= 1 + 1e-6).all()
@@ -82,10 +77,10 @@ def test_example_folder_is_classified_with_top_three(trained):
     summary = json.loads(latest(trained, SUMMARY).read_text())
     assert summary["n_scored"] == len(files) and summary["n_rejected"] == 0
     assert summary["versions"] == {"model": version}
-    assert list(summary["predicted_class_counts"]) == CLASSES
+    assert list(summary["predicted_class_counts"]) == FASHION_MNIST_CLASSES
     counts = predictions["predicted_class"].value_counts()
     assert summary["predicted_class_counts"] == {
-        name: int(counts.get(name, 0)) for name in CLASSES
+        name: int(counts.get(name, 0)) for name in FASHION_MNIST_CLASSES
     }
 
     # the same 12 images as one IDX file score the same as the PNGs
@@ -162,7 +157,7 @@ def test_unreadable_file_is_named_or_rejected(trained):
         trained,
         "fashion_mnist_predict",
         env=env,
-        params={"predict": {"fashion_mnist": {"on_invalid": "reject"}}},
+        params={"fashion_mnist": {"predict": {"on_invalid": "reject"}}},
     )
     predictions = pd.read_csv(latest(trained, PREDICTIONS))
     assert predictions["image"].tolist() == ["t10k-00001", "t10k-00002"]

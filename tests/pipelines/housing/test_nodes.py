@@ -10,20 +10,27 @@ import pandas as pd
 import pytest
 import yaml
 
-from dl_experiments.modelling.baselines import fit_regression_baselines
-from dl_experiments.pipelines.housing import PARAMETERS_SCHEMA, nodes
-from dl_experiments.preprocessing.tabular import (
-    fit_preprocessor,
-    make_model_input,
-    split_data,
-    subsample,
-    transform,
+from dl_experiments.config import (
+    CoordinatesConfig,
+    FeatureConfig,
+    RegressionEvaluationConfig,
+    SplitConfig,
+    TableSchema,
+    TabularRegression,
+    TargetConfig,
 )
+from dl_experiments.modelling.baselines import fit_baselines
+from dl_experiments.preprocessing import tabular
+from dl_experiments.preprocessing.tabular import split_data, subsample, transform
+from dl_experiments.templates import tabular as nodes
 from dl_experiments.validation import (
     DataValidationError,
     ParameterValidationError,
     parse_params,
+    validate_table,
 )
+
+PARAMETERS_SCHEMA = TabularRegression
 
 ROOT = Path(__file__).resolve().parents[3]
 RAW = ROOT / "data" / "01_raw" / "california_housing.parquet.brotli"
@@ -41,15 +48,35 @@ def districts() -> pd.DataFrame:
     return pd.read_parquet(RAW)
 
 
+def validate_districts(table: pd.DataFrame, schema: dict) -> pd.DataFrame:
+    """The housing pipeline's ingestion check, as the template runs it."""
+    checked = parse_params(TableSchema, schema, "housing.data.schema")
+    return validate_table(table, checked, "housing.districts")
+
+
+def features_of(features: dict) -> FeatureConfig:
+    return parse_params(FeatureConfig, features, "housing.features")
+
+
+def fit_preprocessor(train: pd.DataFrame, features: dict):
+    return tabular.fit_preprocessor(train, features_of(features))
+
+
+def make_model_input(table, target: dict, features: dict, name: str):
+    return tabular.make_model_input(
+        table, TargetConfig(**target), features_of(features), name
+    )
+
+
 def _problems(table: pd.DataFrame, params: dict) -> str:
     with pytest.raises(DataValidationError) as info:
-        nodes.validate_districts(table, params["data"]["schema"])
+        validate_districts(table, params["data"]["schema"])
     assert info.value.dataset == "housing.districts"
     return str(info.value)
 
 
 def test_shipped_table_passes_validation(districts, params):
-    validated = nodes.validate_districts(districts, params["data"]["schema"])
+    validated = validate_districts(districts, params["data"]["schema"])
     assert validated.shape == (20_640, 9)
     assert validated.dtypes.eq("float64").all()
 
@@ -99,7 +126,7 @@ def test_target_outside_its_range_is_refused(districts, params, value):
 def test_target_at_the_cap_is_accepted(districts, params):
     table = districts.head(200).copy()
     table.loc[0, "MedHouseVal"] = 5.00001
-    assert len(nodes.validate_districts(table, params["data"]["schema"])) == 200
+    assert len(validate_districts(table, params["data"]["schema"])) == 200
 
 
 def test_parameters_match_their_schema(params):
@@ -109,15 +136,16 @@ def test_parameters_match_their_schema(params):
 
 
 def test_model_features_add_the_derived_coordinates_once(params):
-    features = nodes.model_features(params["features"], params["coordinates"])
-    assert features["numeric"][:8] == params["features"]["numeric"]
-    assert features["numeric"][8:] == [
+    coordinates = CoordinatesConfig(**params["coordinates"])
+    features = nodes.model_features(features_of(params["features"]), coordinates)
+    assert features.numeric[:8] == params["features"]["numeric"]
+    assert features.numeric[8:] == [
         f"coord_rot_{angle}" for angle in params["coordinates"]["rotations"]
     ]
-    assert features["scaler"] == params["features"]["scaler"]
+    assert features.scaler == params["features"]["scaler"]
     listed = params["features"] | {"numeric": ["MedInc", "coord_rot_10"]}
-    again = nodes.model_features(listed, params["coordinates"])
-    assert again["numeric"].count("coord_rot_10") == 1
+    again = nodes.model_features(features_of(listed), coordinates)
+    assert again.numeric.count("coord_rot_10") == 1
 
 
 @pytest.mark.parametrize(
@@ -145,7 +173,7 @@ def test_inconsistent_parameters_are_refused(params, change, expected):
 def test_rotated_coordinates_project_longitude_and_latitude():
     table = pd.DataFrame({"Longitude": [-120.0, -118.0], "Latitude": [36.0, 34.0]})
     result = nodes.add_coordinate_features(
-        table, {"x": "Longitude", "y": "Latitude", "rotations": [45, 90]}
+        table, CoordinatesConfig(x="Longitude", y="Latitude", rotations=[45, 90])
     )
     assert list(result.columns) == [
         "Longitude",
@@ -157,7 +185,7 @@ def test_rotated_coordinates_project_longitude_and_latitude():
         result["coord_rot_45"], (table["Longitude"] + table["Latitude"]) / np.sqrt(2)
     )
     np.testing.assert_allclose(result["coord_rot_90"], table["Latitude"], atol=1e-12)
-    unchanged = nodes.add_coordinate_features(table, {"rotations": []})
+    unchanged = nodes.add_coordinate_features(table, CoordinatesConfig(rotations=[]))
     assert list(unchanged.columns) == ["Longitude", "Latitude"]
 
 
@@ -174,7 +202,8 @@ def test_subsample_is_seeded_and_optional(districts):
 def test_clipping_tames_the_outliers_of_the_training_part(districts, params):
     features = {"numeric": ["AveRooms", "AveBedrms", "Population", "AveOccup"]}
     model_input = make_model_input(districts, params["target"], features, "housing")
-    train, _, test = split_data(model_input, params["split"], params["seed"])
+    split = SplitConfig(**params["split"])
+    train, _, test = split_data(model_input, split, params["seed"])
     plain = transform(fit_preprocessor(train, features), train)
     assert np.abs(plain).max() > 50  # standardised outliers far in the tails
     clipper = fit_preprocessor(train, features | {"clip_quantiles": [0.001, 0.999]})
@@ -195,7 +224,7 @@ def test_regression_baselines_on_a_known_linear_relation():
     frame["target"] = 2.0 + 3.0 * frame["a"] - 1.5 * frame["b"]
     train, validation, test = frame.iloc[:150], frame.iloc[150:220], frame.iloc[220:]
     preprocessor = fit_preprocessor(train, {"numeric": ["a", "b"]})
-    predictions = fit_regression_baselines(train, validation, test, preprocessor, 0)
+    predictions = fit_baselines(train, validation, test, preprocessor, 0, "regression")
     assert list(predictions.columns) == [
         "mean_predictor",
         "linear_regression",
@@ -218,7 +247,8 @@ def test_evaluate_reports_dollars_and_the_capped_rows(params):
         index=index,
     )
     baselines = pd.DataFrame({"mean_predictor": [2.0] * 4}, index=index)
-    metrics = nodes.evaluate(predictions, baselines, params["evaluation"])
+    evaluation = RegressionEvaluationConfig(**params["evaluation"])
+    metrics = nodes.evaluate_regressor(predictions, baselines, evaluation)
     assert metrics["model"]["mae"] == pytest.approx(0.625)
     assert metrics["model"]["mae_dollars"] == pytest.approx(62_500)
     assert metrics["model"]["rmse_dollars"] == pytest.approx(75_000)

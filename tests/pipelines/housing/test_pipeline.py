@@ -12,6 +12,7 @@ import yaml
 
 from dl_experiments.validation import DataValidationError, ParameterValidationError
 from tests.conftest import run_kedro
+from tests.helpers import single_versions, trained_copy, version_files
 
 pytestmark = pytest.mark.e2e
 
@@ -38,31 +39,23 @@ ARTIFACTS = [
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def versions(project: Path, artifact: str) -> list[Path]:
-    return sorted((project / artifact).glob("*/*"))
-
-
 @pytest.fixture(scope="module")
 def housing_run(project_factory) -> Path:
     """One project in which the housing pipeline ran once in the test environment."""
-    root = project_factory("housing")
-    run_kedro(root, "housing")
-    return root
+    return trained_copy(project_factory, "housing", "housing")
 
 
 def test_every_artifact_is_saved_as_one_version(housing_run):
-    for artifact in ARTIFACTS:
-        found = versions(housing_run, artifact)
-        assert len(found) == 1, f"{artifact}: {found}"
+    saved = single_versions(housing_run, ARTIFACTS)
     for figure in FIGURES:
-        (path,) = versions(housing_run, f"data/08_reporting/housing/{figure}.png")
+        path = saved[f"data/08_reporting/housing/{figure}.png"]
         assert path.read_bytes().startswith(PNG_SIGNATURE), figure
 
 
 def test_split_is_a_seeded_partition_of_the_subsample(housing_run):
     parts = {
         name: pd.read_parquet(
-            versions(housing_run, f"data/05_model_input/housing/{name}.parquet")[0]
+            version_files(housing_run, f"data/05_model_input/housing/{name}.parquet")[0]
         )
         for name in ("train_set", "validation_set", "test_set")
     }
@@ -75,10 +68,10 @@ def test_split_is_a_seeded_partition_of_the_subsample(housing_run):
 
 def test_metrics_report_the_model_and_the_baselines(housing_run):
     metrics = json.loads(
-        versions(housing_run, "data/08_reporting/housing/metrics.json")[0].read_text()
+        version_files(housing_run, "data/08_reporting/housing/metrics.json")[0].read_text()
     )
     predictions = pd.read_parquet(
-        versions(housing_run, "data/07_model_output/housing/test_predictions.parquet")[
+        version_files(housing_run, "data/07_model_output/housing/test_predictions.parquet")[
             0
         ]
     )
@@ -109,7 +102,7 @@ def test_metrics_report_the_model_and_the_baselines(housing_run):
 
 def test_training_history_records_loss_and_mae(housing_run):
     history = json.loads(
-        versions(housing_run, "data/07_model_output/housing/training_history.json")[
+        version_files(housing_run, "data/07_model_output/housing/training_history.json")[
             0
         ].read_text()
     )
@@ -140,7 +133,7 @@ def test_bad_raw_data_stops_the_run_before_training(project):
     message = str(info.value)
     assert str(path) in message
     assert "column 'Latitude': 1 of 20640 rows, e.g. 49.0 in data row 6" in message
-    assert not versions(project, "data/06_models/housing/model.keras")
+    assert not version_files(project, "data/06_models/housing/model.keras")
 
 
 def test_invalid_parameters_stop_the_run_before_reading_data(project):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,31 +12,32 @@ import pytest
 
 from dl_experiments.validation import DataValidationError
 from tests.conftest import PROJECT_ROOT, run_kedro
-from tests.pipelines.scoring_helpers import latest, score_table, versions
+from tests.helpers import (
+    held_out_rows_as_new_data,
+    latest,
+    predict_artifacts,
+    score_table,
+    trained_copy,
+    versions,
+)
 
 pytestmark = pytest.mark.e2e
 
 RAW = PROJECT_ROOT / "data" / "01_raw" / "california_housing.parquet.brotli"
 EXAMPLE = PROJECT_ROOT / "data" / "09_predict_examples" / "housing_districts.csv"
-MODEL = "data/06_models/housing/model.keras"
-PREDICTIONS = "data/07_model_output/housing/predictions.csv"
-REJECTS = "data/07_model_output/housing/prediction_rejects.csv"
-SUMMARY = "data/08_reporting/housing/prediction_summary.json"
+MODEL, PREDICTIONS, REJECTS, SUMMARY = predict_artifacts("housing")
 
 
-def score(project: Path, districts: pd.DataFrame, env: str, **run_args) -> None:
-    """Run housing_predict on ``districts`` (see ``score_table``)."""
-    score_table(
-        project, "housing_predict", "housing.new_districts", districts, env, **run_args
-    )
+# score(project, districts, env, **run_args): housing_predict on a table of districts
+score = partial(score_table, pipeline="housing_predict", dataset="housing.new_districts")
 
 
 @pytest.fixture(scope="module")
 def trained(project_factory) -> Path:
     """A housing model trained in the test environment, with its test predictions."""
-    root = project_factory("housing_predict")
-    run_kedro(root, "housing", to_outputs=["housing.test_predictions"])
-    return root
+    return trained_copy(
+        project_factory, "housing_predict", "housing", to_outputs=["housing.test_predictions"]
+    )
 
 
 def test_example_districts_are_valued_with_the_latest_model(trained):
@@ -62,22 +64,17 @@ def test_example_districts_are_valued_with_the_latest_model(trained):
 
 
 def test_test_set_rows_score_as_the_evaluation_step_scored_them(trained):
-    test_set = pd.read_parquet(
-        latest(trained, "data/05_model_input/housing/test_set.parquet")
+    districts, evaluated = held_out_rows_as_new_data(
+        trained, "housing", pd.read_parquet(RAW), "MedHouseVal", "district_id"
     )
-    evaluated = pd.read_parquet(
-        latest(trained, "data/07_model_output/housing/test_predictions.parquet")
-    )
-    districts = pd.read_parquet(RAW).loc[test_set.index].drop(columns="MedHouseVal")
-    districts.insert(0, "district_id", [f"raw-{row_id}" for row_id in test_set.index])
     score(trained, districts, "test_rows")
 
     predictions = pd.read_csv(latest(trained, PREDICTIONS))
-    assert len(predictions) == len(test_set)
+    assert len(predictions) == len(evaluated)
     assert predictions["district_id"].tolist() == districts["district_id"].tolist()
     np.testing.assert_allclose(
         predictions["prediction"].to_numpy(),
-        evaluated.loc[test_set.index, "prediction"].to_numpy(),
+        evaluated["prediction"].to_numpy(),
         rtol=1e-5,
         atol=1e-6,
     )
@@ -105,7 +102,7 @@ def test_rejected_rows_are_listed_and_the_rest_scored(trained):
         trained,
         districts,
         "reject_rows",
-        params={"predict": {"housing": {"on_invalid": "reject"}}},
+        params={"housing": {"predict": {"on_invalid": "reject"}}},
     )
     rejects = pd.read_csv(latest(trained, REJECTS))
     assert rejects[["row", "district_id", "column"]].values.tolist() == [

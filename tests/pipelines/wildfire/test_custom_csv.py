@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import run_kedro
+from tests.helpers import version_files
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +77,7 @@ def test_own_sensor_csv_with_text_labels_runs_end_to_end(project, tmp_path):
 
     run_kedro(project, "wildfire")
 
-    (metrics_path,) = (project / "data/08_reporting/wildfire/metrics.json").glob("*/*")
+    (metrics_path,) = version_files(project, "data/08_reporting/wildfire/metrics.json")
     metrics = json.loads(metrics_path.read_text())
     model = metrics["model"]
     assert model["positive_class"] == "fire"
@@ -87,6 +88,6 @@ def test_own_sensor_csv_with_text_labels_runs_end_to_end(project, tmp_path):
     assert metrics["cross_validation"]["n_rows"] == len(frame)
     assert sum(v["count"] for v in model["class_balance"].values()) == test_rows
     assert 0 < fires < len(frame)
-    (model_input,) = (project / "data/04_feature/wildfire/model_input.parquet").glob("*/*")
+    (model_input,) = version_files(project, "data/04_feature/wildfire/model_input.parquet")
     columns = set(pd.read_parquet(model_input).columns)
     assert columns == {"temperature_c", "humidity_pct", "wind_kmh", "rain_mm", "station", "target"}

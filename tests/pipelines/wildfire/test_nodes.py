@@ -7,14 +7,25 @@ import pandas as pd
 import pytest
 import yaml
 
-from dl_experiments.pipelines.wildfire import nodes
+from dl_experiments.config import (
+    FeatureConfig,
+    SplitConfig,
+    TableSchema,
+    TargetConfig,
+    parse_params,
+)
 from dl_experiments.preprocessing.tabular import (
     TARGET,
     fit_preprocessor,
+    make_model_input,
     split_data,
     transform,
 )
-from dl_experiments.validation import DataValidationError, ParameterValidationError
+from dl_experiments.validation import (
+    DataValidationError,
+    ParameterValidationError,
+    validate_table,
+)
 from tests.conftest import PROJECT_ROOT
 
 PARAMS = yaml.safe_load(
@@ -23,19 +34,42 @@ PARAMS = yaml.safe_load(
 RAW = pd.read_csv(PROJECT_ROOT / "data/01_raw/forestfires.csv")
 
 
+def schema_of(schema: dict) -> TableSchema:
+    return parse_params(TableSchema, schema, "wildfire.data.schema")
+
+
+def validate_sensor_readings(readings: pd.DataFrame, schema: dict) -> pd.DataFrame:
+    """The wildfire pipeline's ingestion check, as the template runs it."""
+    return validate_table(readings, schema_of(schema), "wildfire.sensor_readings")
+
+
+def make_fire_target(readings: pd.DataFrame, target: dict, features: dict):
+    """The wildfire pipeline's target step, with the parameters as Kedro builds them."""
+    return make_model_input(
+        readings,
+        parse_params(TargetConfig, target, "wildfire.target"),
+        parse_params(FeatureConfig, features, "wildfire.features"),
+        name="wildfire",
+    )
+
+
+FEATURES = FeatureConfig(**PARAMS["features"])
+SPLIT = SplitConfig(**PARAMS["split"])
+
+
 @pytest.fixture
 def readings() -> pd.DataFrame:
     return RAW.copy()
 
 
 def test_shipped_data_passes_its_schema(readings):
-    validated = nodes.validate_sensor_readings(readings, PARAMS["data"]["schema"])
+    validated = validate_sensor_readings(readings, PARAMS["data"]["schema"])
     assert len(validated) == 517
     assert validated["RH"].dtype == np.float64
 
 
 def test_fire_target_is_area_above_zero(readings):
-    model_input = nodes.make_fire_target(readings, PARAMS["target"], PARAMS["features"])
+    model_input = make_fire_target(readings, PARAMS["target"], PARAMS["features"])
     assert model_input[TARGET].sum() == 270
     assert (model_input[TARGET] == (readings["area"] > 0)).all()
     assert "area" not in model_input.columns
@@ -73,7 +107,7 @@ def test_fire_target_is_area_above_zero(readings):
 )
 def test_broken_readings_are_rejected_with_a_clear_message(readings, corrupt, fragments):
     with pytest.raises(DataValidationError) as error:
-        nodes.validate_sensor_readings(corrupt(readings), PARAMS["data"]["schema"])
+        validate_sensor_readings(corrupt(readings), PARAMS["data"]["schema"])
     message = str(error.value)
     for fragment in fragments:
         assert fragment in message, message
@@ -82,26 +116,26 @@ def test_broken_readings_are_rejected_with_a_clear_message(readings, corrupt, fr
 def test_all_problems_are_reported_together(readings):
     broken = readings.assign(RH=250, wind=-1)
     with pytest.raises(DataValidationError) as error:
-        nodes.validate_sensor_readings(broken, PARAMS["data"]["schema"])
+        validate_sensor_readings(broken, PARAMS["data"]["schema"])
     assert len(error.value.problems) == 2
 
 
 def test_missing_values_pass_when_imputation_is_configured(readings):
     schema = yaml.safe_load(yaml.safe_dump(PARAMS["data"]["schema"]))
     schema["columns"]["rain"]["impute"] = "median"
-    validated = nodes.validate_sensor_readings(
+    validated = validate_sensor_readings(
         readings.assign(rain=readings["rain"].where(readings.index != 7)), schema
     )
     assert validated["rain"].isna().sum() == 1
-    model_input = nodes.make_fire_target(validated, PARAMS["target"], PARAMS["features"])
-    train, _, _ = split_data(model_input, PARAMS["split"], 0)
-    preprocessor = fit_preprocessor(train, PARAMS["features"], schema)
+    model_input = make_fire_target(validated, PARAMS["target"], PARAMS["features"])
+    train, _, _ = split_data(model_input, SPLIT, 0)
+    preprocessor = fit_preprocessor(train, FEATURES, schema_of(schema))
     assert np.isfinite(transform(preprocessor, model_input)).all()
 
 
 def test_single_class_stops_before_training(readings):
     with pytest.raises(DataValidationError, match="one class"):
-        nodes.make_fire_target(
+        make_fire_target(
             readings.assign(area=0.0), PARAMS["target"], PARAMS["features"]
         )
 
@@ -109,14 +143,14 @@ def test_single_class_stops_before_training(readings):
 def test_unknown_feature_column_is_a_parameter_error(readings):
     features = {**PARAMS["features"], "numeric": ["temp", "humidity", "rain"]}
     with pytest.raises(ParameterValidationError, match="'humidity' does not exist"):
-        nodes.make_fire_target(readings, PARAMS["target"], features)
+        make_fire_target(readings, PARAMS["target"], features)
 
 
 def test_split_is_stratified_seeded_and_disjoint(readings):
-    model_input = nodes.make_fire_target(readings, PARAMS["target"], PARAMS["features"])
-    train, validation, test = split_data(model_input, PARAMS["split"], 42)
-    again = split_data(model_input, PARAMS["split"], 42)
-    other = split_data(model_input, PARAMS["split"], 7)
+    model_input = make_fire_target(readings, PARAMS["target"], PARAMS["features"])
+    train, validation, test = split_data(model_input, SPLIT, 42)
+    again = split_data(model_input, SPLIT, 42)
+    other = split_data(model_input, SPLIT, 7)
     assert len(train) + len(validation) + len(test) == 517
     assert not set(train.index) & set(test.index)
     assert not set(train.index) & set(validation.index)
@@ -128,9 +162,9 @@ def test_split_is_stratified_seeded_and_disjoint(readings):
 
 
 def test_scaling_is_fitted_on_the_training_part_only(readings):
-    model_input = nodes.make_fire_target(readings, PARAMS["target"], PARAMS["features"])
-    train, _, test = split_data(model_input, PARAMS["split"], 42)
-    preprocessor = fit_preprocessor(train, PARAMS["features"], PARAMS["data"]["schema"])
+    model_input = make_fire_target(readings, PARAMS["target"], PARAMS["features"])
+    train, _, test = split_data(model_input, SPLIT, 42)
+    preprocessor = fit_preprocessor(train, FEATURES, schema_of(PARAMS["data"]["schema"]))
     numeric = len(PARAMS["features"]["numeric"])
     x_train = transform(preprocessor, train)[:, :numeric]
     x_test = transform(preprocessor, test)[:, :numeric]
@@ -144,7 +178,7 @@ def test_scaling_is_fitted_on_the_training_part_only(readings):
 def test_inconsistent_features_name_the_parameter():
     features = {**PARAMS["features"], "numeric": ["temp"]}
     with pytest.raises(ParameterValidationError) as error:
-        nodes.make_fire_target(RAW, PARAMS["target"], features)
+        make_fire_target(RAW, PARAMS["target"], features)
     assert error.value.problems == [
         "wildfire.features: Value error, log_transform columns ['rain'] are not "
         "numeric features"
@@ -153,5 +187,5 @@ def test_inconsistent_features_name_the_parameter():
 
 def test_class_names_default_to_the_target_column():
     status = {"column": "status", "task": "binary", "positive_value": "fire"}
-    assert nodes.class_names(status) == ["not status", "status"]
-    assert nodes.class_names(PARAMS["target"]) == ["no_fire", "fire"]
+    assert TargetConfig(**status).labels == ["not status", "status"]
+    assert TargetConfig(**PARAMS["target"]).labels == ["no_fire", "fire"]

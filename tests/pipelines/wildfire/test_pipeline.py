@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tests.conftest import run_kedro
+from tests.helpers import version_files
 
 pytestmark = pytest.mark.e2e
 
@@ -25,25 +25,21 @@ ARTIFACTS = [
 ]
 
 
-def versions(project: Path, artifact: str) -> list[Path]:
-    return sorted((project / artifact).glob("*/*"))
-
-
 def test_two_runs_leave_two_versions_of_every_artifact(project):
     run_kedro(project, "wildfire")
     run_kedro(project, "wildfire")
     for artifact in ARTIFACTS:
-        found = versions(project, artifact)
+        found = version_files(project, artifact)
         assert len(found) == 2, f"{artifact}: {found}"
         assert found[0].parent.name != found[1].parent.name
 
 
 def test_metrics_report_model_baselines_and_cross_validation(project):
     run_kedro(project, "wildfire")
-    (path,) = versions(project, "data/08_reporting/wildfire/metrics.json")
+    (path,) = version_files(project, "data/08_reporting/wildfire/metrics.json")
     metrics = json.loads(path.read_text())
     test_rows = pd.read_parquet(
-        versions(project, "data/05_model_input/wildfire/test_set.parquet")[0]
+        version_files(project, "data/05_model_input/wildfire/test_set.parquet")[0]
     )
     for name, result in [("model", metrics["model"]), *metrics["baselines"].items()]:
         assert result["n_samples"] == len(test_rows), name
@@ -65,8 +61,8 @@ def test_metrics_report_model_baselines_and_cross_validation(project):
 def test_reporting_stage_reruns_from_the_saved_model(project):
     run_kedro(project, "wildfire")
     run_kedro(project, "wildfire", tags=["reporting"])
-    assert len(versions(project, "data/06_models/wildfire/model.keras")) == 1
-    assert len(versions(project, "data/08_reporting/wildfire/metrics.json")) == 2
+    assert len(version_files(project, "data/06_models/wildfire/model.keras")) == 1
+    assert len(version_files(project, "data/08_reporting/wildfire/metrics.json")) == 2
 
 
 def test_broken_csv_stops_the_run_before_training_and_names_the_file(project, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -13,23 +14,23 @@ from kedro.io import DataCatalog, DatasetError
 from dl_experiments.modelling.tabular import predict_tabular
 from dl_experiments.validation import DataValidationError
 from tests.conftest import PROJECT_ROOT, make_project, run_kedro
-from tests.pipelines.scoring_helpers import latest, score_table, versions
+from tests.helpers import (
+    held_out_rows_as_new_data,
+    latest,
+    predict_artifacts,
+    score_table,
+    versions,
+)
 
 pytestmark = pytest.mark.e2e
 
 RAW = PROJECT_ROOT / "data" / "01_raw" / "forestfires.csv"
 EXAMPLE = PROJECT_ROOT / "data" / "09_predict_examples" / "wildfire_readings.csv"
-MODEL = "data/06_models/wildfire/model.keras"
-PREDICTIONS = "data/07_model_output/wildfire/predictions.csv"
-REJECTS = "data/07_model_output/wildfire/prediction_rejects.csv"
-SUMMARY = "data/08_reporting/wildfire/prediction_summary.json"
+MODEL, PREDICTIONS, REJECTS, SUMMARY = predict_artifacts("wildfire")
 
 
-def score(project: Path, readings: pd.DataFrame, env: str, **run_args) -> None:
-    """Run wildfire_predict on ``readings`` (see ``score_table``)."""
-    score_table(
-        project, "wildfire_predict", "wildfire.new_readings", readings, env, **run_args
-    )
+# score(project, readings, env, **run_args): wildfire_predict on a table of readings
+score = partial(score_table, pipeline="wildfire_predict", dataset="wildfire.new_readings")
 
 
 @pytest.fixture(scope="module")
@@ -72,21 +73,16 @@ def test_example_readings_are_scored_with_the_latest_model(trained):
 
 
 def test_test_set_rows_score_as_the_evaluation_step_scored_them(trained):
-    test_set = pd.read_parquet(
-        latest(trained, "data/05_model_input/wildfire/test_set.parquet")
+    readings, evaluated = held_out_rows_as_new_data(
+        trained, "wildfire", pd.read_csv(RAW), "area", "reading_id"
     )
-    evaluated = pd.read_parquet(
-        latest(trained, "data/07_model_output/wildfire/test_predictions.parquet")
-    )
-    readings = pd.read_csv(RAW).loc[test_set.index].drop(columns="area")
-    readings.insert(0, "reading_id", [f"raw-{row_id}" for row_id in test_set.index])
     score(trained, readings, "test_rows")
 
     predictions = pd.read_csv(latest(trained, PREDICTIONS))
     assert predictions["reading_id"].tolist() == readings["reading_id"].tolist()
     np.testing.assert_allclose(
         predictions["probability_fire"].to_numpy(),
-        evaluated.loc[test_set.index, "probability"].to_numpy(),
+        evaluated["probability"].to_numpy(),
         rtol=1e-6,
         atol=1e-7,
     )
@@ -129,7 +125,7 @@ def test_pinned_version_is_used_and_recorded(trained):
     )
     example = pd.read_csv(EXAMPLE)
     expected = predict_tabular(
-        catalog.load("model"), catalog.load("preprocessor"), example
+        catalog.load("model"), catalog.load("preprocessor"), example, "binary"
     )
     np.testing.assert_allclose(
         pinned["probability_fire"], expected["probability"], rtol=1e-6, atol=1e-7
@@ -168,7 +164,7 @@ def test_rejected_rows_are_listed_and_the_rest_scored(trained):
         trained,
         readings,
         "reject_rows",
-        params={"predict": {"wildfire": {"on_invalid": "reject"}}},
+        params={"wildfire": {"predict": {"on_invalid": "reject"}}},
     )
     rejects = pd.read_csv(latest(trained, REJECTS))
     assert rejects[["row", "reading_id", "column"]].values.tolist() == [

@@ -13,9 +13,7 @@ Not part of ``__default__``: it reads what earlier runs saved.
 
 from __future__ import annotations
 
-import pkgutil
 from collections.abc import Iterable
-from pathlib import Path
 
 from kedro.pipeline import Node, Pipeline
 
@@ -24,17 +22,12 @@ from dl_experiments.evaluation.comparison import (
     metrics_by_version_markdown,
     plot_metrics_by_version,
 )
-from dl_experiments.pipeline_registry import is_experiment
+from dl_experiments.pipeline_registry import is_experiment, pipeline_packages
 
 
 def experiment_names() -> list[str]:
     """The experiment pipeline packages under ``pipelines/`` (by name, not imported)."""
-    folder = Path(__file__).resolve().parent.parent
-    return sorted(
-        module.name
-        for module in pkgutil.iter_modules([str(folder)])
-        if module.ispkg and is_experiment(module.name)
-    )
+    return [name for name in pipeline_packages() if is_experiment(name)]
 
 
 def create_pipeline(experiments: Iterable[str] | None = None, **kwargs) -> Pipeline:

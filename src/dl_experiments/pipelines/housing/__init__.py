@@ -1,9 +1,8 @@
 """Housing: median house value of California districts (Keras MLP regression)."""
 
-from dl_experiments.pipelines.housing.params import HousingParameters
-from dl_experiments.pipelines.housing.pipeline import create_pipeline
+from dl_experiments.pipelines.housing.pipeline import (
+    create_pipeline,
+    create_predict_pipeline,
+)
 
-# The schema the project's hook validates ``params:housing`` against.
-PARAMETERS_SCHEMA = HousingParameters
-
-__all__ = ["PARAMETERS_SCHEMA", "create_pipeline"]
+__all__ = ["create_pipeline", "create_predict_pipeline"]

@@ -1,9 +1,8 @@
 """Wildfire: fire / no fire from environmental sensor readings (Keras MLP)."""
 
-from dl_experiments.pipelines.wildfire.params import WildfireParameters
-from dl_experiments.pipelines.wildfire.pipeline import create_pipeline
+from dl_experiments.pipelines.wildfire.pipeline import (
+    create_pipeline,
+    create_predict_pipeline,
+)
 
-# The schema the project's hook validates ``params:wildfire`` against.
-PARAMETERS_SCHEMA = WildfireParameters
-
-__all__ = ["PARAMETERS_SCHEMA", "create_pipeline"]
+__all__ = ["create_pipeline", "create_predict_pipeline"]

@@ -1,50 +1,16 @@
-"""Parameter schemas shared by the pipelines, and one way to parse parameters.
-
-Each pipeline declares its whole parameter tree as a pydantic model built from the
-pieces below; the project's hook validates it before a pipeline runs, so a typo or an
-impossible value stops the run before any data is read or any model is trained.
-"""
+"""How a model is built and trained: MLP and CNN architectures, ``model.fit``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from dl_experiments.validation.errors import ParameterValidationError
+from dl_experiments.config.base import DropoutRate, PositiveInt, Strict
 
-Fraction = Annotated[float, Field(gt=0, lt=1)]
-DropoutRate = Annotated[float, Field(ge=0, lt=1)]
-PositiveInt = Annotated[int, Field(gt=0)]
 Activation = Literal["relu", "elu", "gelu", "selu", "tanh", "swish", "leaky_relu"]
 OptimizerName = Literal["adam", "adamw", "nadam", "rmsprop", "sgd"]
 StrategyName = Literal["default", "mirrored", "multi_worker_mirrored"]
-
-
-class Strict(BaseModel):
-    """Base for all parameter models: unknown keys are errors, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SplitConfig(Strict):
-    """Seeded train / validation / test split."""
-
-    test_size: Fraction = 0.2
-    validation_size: Fraction = 0.2
-    stratify: bool = True
-
-    @model_validator(mode="after")
-    def _leaves_training_rows(self) -> SplitConfig:
-        if self.test_size + self.validation_size >= 1:
-            raise ValueError(
-                f"test_size + validation_size must be below 1 so rows are left for "
-                f"training, got {self.test_size} + {self.validation_size}"
-            )
-        return self
-
-
-Task = Literal["binary", "multiclass", "regression"]
 
 
 class MLPConfig(Strict):
@@ -131,35 +97,3 @@ class TrainingConfig(Strict):
                 "XLA-compiled step while TensorFlow's op determinism is on)"
             )
         return self
-
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def parse_params(model: type[ModelT], params: Any, name: str) -> ModelT:
-    """Validate ``params`` against ``model``; errors name each field, value and rule.
-
-    Args:
-        model: The pydantic model declaring the parameters.
-        params: The raw parameters (a dict from Kedro's config, or a model already).
-        name: Dotted name of the parameters for messages, e.g. ``wildfire.training``.
-    """
-    if isinstance(params, model):
-        return params
-    try:
-        return model.model_validate(params)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            field = ".".join([name, *(str(part) for part in error["loc"])])
-            if error["type"] == "missing":
-                problems.append(f"{field}: missing, a value is required")
-            elif error["type"] == "extra_forbidden":
-                problems.append(f"{field}: unknown parameter (check its spelling)")
-            elif not error["loc"]:  # a rule across fields: the value is the whole tree
-                problems.append(f"{field}: {error['msg']}")
-            else:
-                problems.append(
-                    f"{field} = {error.get('input')!r}: {error['msg']}".rstrip()
-                )
-        raise ParameterValidationError(name, problems) from None

@@ -9,10 +9,10 @@ per experiment, grouped by the Kedro run id.
   ``kedro.*`` keys: run id, environment, pipeline, tags, git commit, and the version
   of every versioned dataset the experiment loaded or saved;
 - per epoch: Keras' training and validation loss and metrics, through a callback
-  handed to the training node's ``<namespace>.training_callbacks`` input;
-- reporting: metrics dicts in the summary, figures as images, W&B's native
-  confusion matrix / ROC / PR charts from the test predictions, and optionally the
-  model as an artifact.
+  the hook adds (``modelling.callbacks``) while a node tagged ``training`` runs;
+- outputs, as their catalog entries declare (``metadata: {wandb: <kind>}``):
+  metrics dicts in the summary, figures as images, W&B's native confusion matrix /
+  ROC / PR charts from test predictions, and optionally the model as an artifact.
 
 If W&B itself fails (a bad key, an unwritable folder), the hook logs a warning that
 says so and the Kedro run carries on untracked.
@@ -33,6 +33,9 @@ from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractVersionedDataset
 from kedro.pipeline import Node, Pipeline
 
+from dl_experiments.config import as_plain
+from dl_experiments.kedro_internals import dataset_metadata
+from dl_experiments.modelling.callbacks import pop_callbacks, push_callbacks
 from dl_experiments.tracking.config import TrackingConfig, api_key, load_tracking_config
 
 if TYPE_CHECKING:
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CALLBACKS_INPUT = "training_callbacks"
+TRAINING_TAG = "training"
 
 
 def _read_config(context: KedroContext, key: str) -> dict[str, Any]:
@@ -78,13 +81,14 @@ class WandbHook:
     def __init__(self) -> None:
         self.config = TrackingConfig(mode="disabled")
         self._api_key: str | None = None
-        self._params: dict[str, Any] = {}
         self._env = ""
         self._project_path = Path.cwd()
         self._reset()
 
     def _reset(self) -> None:
         self._runs: dict[str, TrackedRun] = {}
+        self._params: dict[str, Any] = {}
+        self._callbacks: dict[str, Any] = {}
         self._pending: dict[str, set[str]] = {}
         self._failures: dict[str, str] = {}
         self._run_params: dict[str, Any] = {}
@@ -98,7 +102,6 @@ class WandbHook:
         """Read ``wandb.yml`` (with W&B's environment variables over it)."""
         self.config = load_tracking_config(_read_config(context, "wandb"), os.environ)
         self._api_key = api_key(_read_config(context, "credentials"), os.environ)
-        self._params = dict(context.params)
         self._env = context.env or ""
         self._project_path = Path(context.project_path)
 
@@ -118,6 +121,10 @@ class WandbHook:
             experiment = self._experiment(node)
             if self.config.tracks(experiment):
                 self._pending.setdefault(experiment, set()).add(node.name)
+        for experiment in self._pending:
+            key = f"params:{experiment}"
+            if key in catalog:
+                self._params[experiment] = catalog.load(key)
 
     @hook_impl
     def before_node_run(
@@ -137,33 +144,36 @@ class WandbHook:
             if version != self._run_params.get("run_id")
         }
         self._safely(experiment, "recording dataset versions", run.record, loaded)
-        callback_inputs = [
-            name for name in node.inputs if name.rsplit(".", 1)[-1] == CALLBACKS_INPUT
-        ]
-        if not callback_inputs:
+        if TRAINING_TAG not in node.tags:
             return None
 
         def on_error(action: str, error: BaseException) -> None:
             self._failed(experiment, action, error)
 
         callback = run.keras_callback(on_error)
-        return {name: [*(inputs.get(name) or []), callback] for name in callback_inputs}
+        self._callbacks[node.name] = push_callbacks([callback])
+        return None
 
     @hook_impl
     def after_node_run(
         self, node: Node, catalog: Any, outputs: dict[str, Any]
     ) -> None:
         """Log the node's outputs; close the run after the experiment's last node."""
+        self._release_callbacks(node)
         experiment = self._experiment(node)
         run = self._runs.get(experiment)
         if run is not None:
             saved = self._versions(catalog, node.outputs, load=False)
             self._safely(experiment, "recording dataset versions", run.record, saved)
+            kinds = {
+                name: dataset_metadata(catalog, name).get("wandb") for name in outputs
+            }
             self._safely(
                 experiment,
                 f"logging the outputs of node '{node.name}'",
                 run.log_outputs,
                 outputs,
+                kinds,
                 self.config.log_model,
                 self._run_params.get("run_id"),
             )
@@ -177,6 +187,7 @@ class WandbHook:
     @hook_impl
     def on_node_error(self, error: Exception, node: Node) -> None:
         """Close the failing experiment's run, marked failed."""
+        self._release_callbacks(node)
         experiment = self._experiment(node)
         self._pending.pop(experiment, None)
         message = f"node '{node.name}' failed: {type(error).__name__}: {error}"
@@ -199,6 +210,11 @@ class WandbHook:
 
     # -- helpers -------------------------------------------------------------
 
+    def _release_callbacks(self, node: Node) -> None:
+        token = self._callbacks.pop(node.name, None)
+        if token is not None:
+            pop_callbacks(token)
+
     def _experiment(self, node: Node) -> str:
         return node.namespace.split(".")[0] if node.namespace else self._label
 
@@ -217,9 +233,9 @@ class WandbHook:
             return None
 
         params = self._params.get(experiment)
-        params = params if isinstance(params, Mapping) else {}
+        plain = as_plain(params)
         run_id = str(self._run_params.get("run_id") or "")
-        config = flatten(params) | self._kedro_info()
+        config = flatten(plain if isinstance(plain, Mapping) else {}) | self._kedro_info()
         init_args = {
             "project": self.config.project,
             "entity": self.config.entity,
@@ -235,7 +251,7 @@ class WandbHook:
             "starting the run",
             TrackedRun.start,
             experiment,
-            params,
+            (getattr(params, "class_names", None), getattr(params, "threshold", 0.5)),
             init_args,
             config,
             self._settings(),

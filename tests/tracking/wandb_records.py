@@ -1,4 +1,4 @@
-"""Read an offline W&B run back from its files, without W&B's servers.
+"""Read an offline W&B run back from its files, without W&B's servers (for the tests).
 
 An offline run is a folder ``wandb/offline-run-<time>-<id>/`` holding
 ``run-<id>.wandb``: a log of W&B's own protobuf ``Record`` messages (config,

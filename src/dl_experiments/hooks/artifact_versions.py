@@ -13,12 +13,13 @@ one recorded.
 from __future__ import annotations
 
 import logging
-from pathlib import PurePosixPath
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractVersionedDataset, DatasetError
 from kedro.pipeline import Pipeline
+
+from dl_experiments.kedro_internals import saved_versions
 
 logger = logging.getLogger(__name__)
 
@@ -48,21 +49,13 @@ def resolve_versions(namespace: str, inputs: set[str], catalog: Any) -> dict[str
         if version is None:
             continue  # a versionable type declared without versioning
         if not dataset.exists():
-            saved = _saved_versions(dataset)
+            saved = saved_versions(dataset)
             raise DatasetError(
                 f"Version '{version}' of '{name}' does not exist; saved versions: "
                 f"{saved or 'none'} (check --load-versions)"
             )
         versions[name.removeprefix(f"{namespace}.")] = str(version)
     return versions
-
-
-def _saved_versions(dataset: AbstractVersionedDataset) -> list[str]:
-    filepath = dataset._describe().get("filepath")
-    filesystem = getattr(dataset, "_fs", None)
-    if not filepath or filesystem is None or not filesystem.exists(str(filepath)):
-        return []
-    return sorted(PurePosixPath(path).name for path in filesystem.ls(str(filepath)))
 
 
 class ArtifactVersionsHook:

@@ -22,13 +22,13 @@ from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 from kedro.pipeline import Pipeline
 
+from dl_experiments.hooks.tracking import git_commit
 from dl_experiments.runs.catalog import (
     RunAwareDataCatalog,
     loaded_versions,
     output_folders,
 )
 from dl_experiments.runs.records import RunRecord, RunStore, now_utc, parameters_hash
-from dl_experiments.tracking.wandb_hook import git_commit
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,28 @@
+"""The project's Kedro hooks, registered in ``settings.py``.
+
+- ``TensorFlowRuntimeHook``: TensorFlow starts quietly with the configured threads.
+- ``DataErrorContextHook``: a data error names the file behind the dataset.
+- ``FailedRunCleanupHook``: a failed run's partial versions are removed.
+- ``ArtifactVersionsHook``: predict pipelines learn which model version they load.
+- ``RunRecordHook``: each run's record (running, complete, failed) under data/runs.
+- ``WandbHook``: Weights & Biases tracking (the only place that knows W&B).
+
+Parameters need no hook: Kedro validates them against the node annotations
+(``kedro_internals.ExperimentContext``).
+"""
+
+from dl_experiments.hooks.artifact_versions import ArtifactVersionsHook
+from dl_experiments.hooks.data_errors import DataErrorContextHook
+from dl_experiments.hooks.failed_runs import FailedRunCleanupHook
+from dl_experiments.hooks.run_records import RunRecordHook
+from dl_experiments.hooks.runtime import TensorFlowRuntimeHook
+from dl_experiments.hooks.tracking import WandbHook
+
+__all__ = [
+    "ArtifactVersionsHook",
+    "DataErrorContextHook",
+    "FailedRunCleanupHook",
+    "RunRecordHook",
+    "TensorFlowRuntimeHook",
+    "WandbHook",
+]

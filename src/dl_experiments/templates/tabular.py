@@ -1,0 +1,590 @@
+"""Tabular experiments as templates: a table in, an MLP and its baselines out.
+
+``tabular_classification`` (a binary target, e.g. wildfire) and
+``tabular_regression`` (a continuous one, e.g. housing) build an experiment's
+whole training pipeline; ``tabular_predict`` its scoring pipeline. Each is written
+once here and namespaced per experiment, so an experiment package only names its
+raw dataset.
+
+Inputs: the raw table (``<raw>``) and ``params:<namespace>``, one of
+``config.TabularClassification`` / ``config.TabularRegression``. Outputs: the
+datasets of ``conf/base/catalog.yml`` (model_input, splits, preprocessor, model,
+training_history, test and baseline predictions, metrics, ``*_plot`` figures and
+the report).
+
+```
+<raw> ─ validate ─ subsample ─ [coordinates] ─ make_model_input ─ split ─┬─ fit_preprocessor ─ train ─ model
+                                                                         └─ test_set ─ predict / baselines [/ cv] ─ metrics, figures, report
+```
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from kedro.pipeline import Node, Pipeline
+
+from dl_experiments.annotations import Figure, KerasModel, Preprocessor
+from dl_experiments.config import (
+    ClassificationEvaluationConfig,
+    CoordinatesConfig,
+    FeatureConfig,
+    RegressionEvaluationConfig,
+    TableSchema,
+    TabularClassification,
+    TabularRegression,
+    TargetConfig,
+)
+from dl_experiments.config.data import TablePredictConfig
+from dl_experiments.modelling.baselines import fit_baselines
+from dl_experiments.modelling.scoring import (
+    score_binary,
+    score_regression,
+    summarise_classes,
+    summarise_values,
+)
+from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
+from dl_experiments.preprocessing.coordinates import add_rotated_coordinates
+from dl_experiments.preprocessing.tabular import (
+    fit_preprocessor,
+    make_model_input,
+    split_data,
+    subsample,
+)
+from dl_experiments.templates.reporting import (
+    experiment_pipeline,
+    model_figures_node,
+    with_fixed,
+)
+from dl_experiments.validation import validate_table
+from dl_experiments.validation.rows import ROW, validate_new_rows
+
+# -- nodes: the whole parameter tree is typed on the first node ----------------
+
+
+def validate_classification_table(
+    table: pd.DataFrame, params: TabularClassification, dataset: str = "table"
+) -> pd.DataFrame:
+    """Check the raw table against the experiment's declared schema.
+
+    Taking the whole tree makes Kedro validate every parameter of the experiment
+    before any node runs.
+    """
+    return validate_table(table, params.data.table_schema, dataset=dataset)
+
+
+def validate_regression_table(
+    table: pd.DataFrame, params: TabularRegression, dataset: str = "table"
+) -> pd.DataFrame:
+    """Check the raw table against the experiment's declared schema (and, through
+    the annotation, every parameter of the experiment)."""
+    return validate_table(table, params.data.table_schema, dataset=dataset)
+
+
+def add_coordinate_features(
+    table: pd.DataFrame, coordinates: CoordinatesConfig
+) -> pd.DataFrame:
+    """Append each row's position along the rotated map axes set in parameters."""
+    return add_rotated_coordinates(table, coordinates)
+
+
+def model_features(
+    features: FeatureConfig, coordinates: CoordinatesConfig
+) -> FeatureConfig:
+    """The feature parameters with the derived coordinate columns added to the
+    numeric features (each once), so they are scaled and fed like any other."""
+    return features.with_numeric(coordinates.columns)
+
+
+def cross_validate(
+    model_input: pd.DataFrame, params: TabularClassification
+) -> dict[str, Any]:
+    """k-fold estimate of the MLP and the baselines over all rows (small data)."""
+    from dl_experiments.modelling.cross_validation import (  # noqa: PLC0415
+        cross_validate_classifier,
+    )
+
+    return cross_validate_classifier(
+        model_input,
+        features=params.features,
+        schema=params.data.table_schema,
+        target=params.target,
+        model=params.model,
+        training=params.training,
+        validation_size=params.split.validation_size,
+        n_splits=params.evaluation.cv_folds,
+        seed=params.seed,
+        threshold=params.evaluation.threshold,
+    )
+
+
+def evaluate_classifier(
+    predictions: pd.DataFrame,
+    baseline_predictions: pd.DataFrame,
+    target: TargetConfig,
+    evaluation: ClassificationEvaluationConfig,
+) -> dict[str, Any]:
+    """Test-set metrics for the MLP and the baselines."""
+    from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
+        evaluate_classification,
+    )
+
+    return evaluate_classification(
+        predictions, baseline_predictions, target.labels, evaluation.threshold
+    )
+
+
+def evaluate_classifier_with_cv(
+    predictions: pd.DataFrame,
+    baseline_predictions: pd.DataFrame,
+    cross_validation: dict[str, Any],
+    target: TargetConfig,
+    evaluation: ClassificationEvaluationConfig,
+) -> dict[str, Any]:
+    """Test-set metrics for the MLP and the baselines, plus the CV estimate."""
+    metrics = evaluate_classifier(
+        predictions, baseline_predictions, target, evaluation
+    )
+    return metrics | {"cross_validation": cross_validation}
+
+
+def plot_classifier(
+    predictions: pd.DataFrame,
+    baseline_predictions: pd.DataFrame,
+    target: TargetConfig,
+    evaluation: ClassificationEvaluationConfig,
+) -> dict[str, Figure]:
+    """Confusion matrix, ROC / PR with baselines, threshold and calibration plots."""
+    from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
+        classification_figures,
+    )
+
+    return classification_figures(
+        predictions, baseline_predictions, target.labels, evaluation.threshold
+    )
+
+
+def evaluate_regressor(
+    predictions: pd.DataFrame,
+    baseline_predictions: pd.DataFrame,
+    evaluation: RegressionEvaluationConfig,
+) -> dict[str, Any]:
+    """Test-set metrics of the MLP and the baselines (target units and the
+    reporting unit), and the MLP's error by decile of the true value."""
+    from dl_experiments.evaluation.regression import (  # noqa: PLC0415
+        evaluate_regression,
+    )
+
+    metrics = evaluate_regression(
+        predictions,
+        baseline_predictions,
+        unit_value=evaluation.unit_value,
+        unit_name=evaluation.unit_name,
+        n_bins=evaluation.n_bins,
+    )
+    y_true = predictions["y_true"].to_numpy()
+    if evaluation.target_cap is not None:
+        capped = y_true >= evaluation.target_cap
+        metrics["target_cap"] = {
+            "value": evaluation.target_cap,
+            "test_rows_at_cap": int(capped.sum()),
+            "fraction": round(float(capped.mean()), 6),
+        }
+    return metrics
+
+
+def plot_regressor(
+    predictions: pd.DataFrame,
+    baseline_predictions: pd.DataFrame,
+    test: pd.DataFrame,
+    evaluation: RegressionEvaluationConfig,
+) -> dict[str, Figure]:
+    """Predicted vs actual, residuals, residual histogram, error map and error by
+    decile of the true value (the MLP, with the baselines where they fit)."""
+    from dl_experiments.evaluation.regression import (  # noqa: PLC0415
+        regression_figures,
+    )
+
+    return regression_figures(
+        predictions,
+        baseline_predictions,
+        test[[evaluation.map.x, evaluation.map.y]],
+        cap=evaluation.target_cap,
+        unit=evaluation.target_unit,
+        n_bins=evaluation.n_bins,
+    )
+
+
+# -- scoring new rows -----------------------------------------------------------
+
+
+def _new_rows(
+    rows: pd.DataFrame,
+    schema: TableSchema,
+    target: TargetConfig,
+    predict: TablePredictConfig,
+    dataset: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return validate_new_rows(
+        rows,
+        schema,
+        dataset,
+        exclude=[target.column],
+        id_columns=predict.id_columns,
+        on_invalid=predict.on_invalid,
+    )
+
+
+def validate_new_classification_rows(
+    rows: pd.DataFrame, params: TabularClassification, dataset: str = "new_rows"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check new rows one by one against the training schema (label excluded).
+
+    Bad rows stop the run, or with ``on_invalid: reject`` go to the rejects table.
+    """
+    return _new_rows(
+        rows, params.data.table_schema, params.target, params.predict, dataset
+    )
+
+
+def validate_new_regression_rows(
+    rows: pd.DataFrame, params: TabularRegression, dataset: str = "new_rows"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check new rows one by one against the training schema (label excluded),
+    then add the derived coordinates the model was trained with."""
+    valid, rejects = _new_rows(
+        rows, params.data.table_schema, params.target, params.predict, dataset
+    )
+    return add_rotated_coordinates(valid, params.coordinates), rejects
+
+
+def score_classification_rows(  # noqa: PLR0913 - model, data and their settings
+    model: KerasModel,
+    preprocessor: Preprocessor,
+    rows: pd.DataFrame,
+    versions: dict[str, str],
+    target: TargetConfig,
+    evaluation: ClassificationEvaluationConfig,
+    predict: TablePredictConfig,
+) -> pd.DataFrame:
+    """Class probabilities, the predicted class at the evaluation threshold, and
+    the artifact versions, per row."""
+    return score_binary(
+        model,
+        preprocessor,
+        rows,
+        [ROW, *predict.id_columns],
+        target.labels,
+        evaluation.threshold,
+        versions,
+    )
+
+
+def score_regression_rows(
+    model: KerasModel,
+    preprocessor: Preprocessor,
+    rows: pd.DataFrame,
+    versions: dict[str, str],
+    predict: TablePredictConfig,
+) -> pd.DataFrame:
+    """The predicted value (target units) and the artifact versions, per row."""
+    return score_regression(
+        model, preprocessor, rows, [ROW, *predict.id_columns], versions
+    )
+
+
+def summarise_classifications(
+    predictions: pd.DataFrame,
+    rejects: pd.DataFrame,
+    target: TargetConfig,
+    evaluation: ClassificationEvaluationConfig,
+) -> dict[str, Any]:
+    """Rows scored and rejected, and the count of each predicted class."""
+    return summarise_classes(
+        predictions, rejects, target.labels, evaluation.threshold
+    )
+
+
+# -- pipelines -------------------------------------------------------------------
+
+
+def _front(
+    namespace: str,
+    raw: str,
+    validated: str,
+    validate: Any,
+    coordinates: bool = False,
+) -> list[Node]:
+    """Ingestion to ``model_input``: validate, subsample, [coordinates,] target."""
+    sampled = f"sampled_{raw}"
+    nodes = [
+        Node(
+            with_fixed(validate, dataset=f"{namespace}.{raw}"),
+            [raw, f"params:{namespace}"],
+            validated,
+            name=f"validate_{raw}",
+            tags="ingestion",
+        ),
+        Node(
+            subsample,
+            [validated, "params:data.subsample", "params:seed"],
+            sampled,
+            name=f"subsample_{raw}",
+            tags="preprocessing",
+        ),
+    ]
+    table, features = sampled, "params:features"
+    if coordinates:
+        table, features = f"{raw}_with_coordinates", "model_features"
+        nodes += [
+            Node(
+                add_coordinate_features,
+                [sampled, "params:coordinates"],
+                table,
+                name="add_coordinate_features",
+                tags="preprocessing",
+            ),
+            Node(
+                model_features,
+                ["params:features", "params:coordinates"],
+                features,
+                name="model_features",
+                tags="preprocessing",
+            ),
+        ]
+    nodes.append(
+        Node(
+            with_fixed(make_model_input, name=namespace),
+            [table, "params:target", features],
+            "model_input",
+            name="make_model_input",
+            tags="preprocessing",
+        )
+    )
+    return nodes
+
+
+def _model(features: str) -> list[Node]:
+    """From ``model_input`` to a trained MLP, its test predictions and baselines."""
+    return [
+        Node(
+            split_data,
+            ["model_input", "params:split", "params:seed"],
+            ["train_set", "validation_set", "test_set"],
+            name="split_data",
+            tags="preprocessing",
+        ),
+        Node(
+            fit_preprocessor,
+            ["train_set", features, "params:data.table_schema"],
+            "preprocessor",
+            name="fit_preprocessor",
+            tags="preprocessing",
+        ),
+        Node(
+            train_tabular_model,
+            [
+                "train_set",
+                "validation_set",
+                "preprocessor",
+                "params:target",
+                "params:model",
+                "params:training",
+                "params:seed",
+            ],
+            ["model", "training_history"],
+            name="train_model",
+            tags="training",
+        ),
+        Node(
+            predict_tabular,
+            ["model", "preprocessor", "test_set", "params:target.task"],
+            "test_predictions",
+            name="predict_test_set",
+            tags="reporting",
+        ),
+        Node(
+            fit_baselines,
+            [
+                "train_set",
+                "validation_set",
+                "test_set",
+                "preprocessor",
+                "params:seed",
+                "params:target.task",
+            ],
+            "baseline_predictions",
+            name="fit_baselines",
+            tags="reporting",
+        ),
+        model_figures_node(),
+    ]
+
+
+def tabular_classification(
+    namespace: str,
+    raw: str,
+    validated: str | None = None,
+    cross_validation: bool = True,
+) -> Pipeline:
+    """A binary classifier on the table ``<namespace>.<raw>``, with baselines and,
+    with ``cross_validation``, a k-fold estimate over all rows (for small data)."""
+    nodes = _front(
+        namespace, raw, validated or f"validated_{raw}", validate_classification_table
+    )
+    evaluation = [
+        "test_predictions",
+        "baseline_predictions",
+        "params:target",
+        "params:evaluation",
+    ]
+    if cross_validation:
+        nodes.append(
+            Node(
+                cross_validate,
+                ["model_input", f"params:{namespace}"],
+                "cross_validation",
+                name="cross_validate",
+                tags="reporting",
+            )
+        )
+        evaluate = Node(
+            evaluate_classifier_with_cv,
+            [*evaluation[:2], "cross_validation", *evaluation[2:]],
+            "metrics",
+            name="evaluate",
+            tags="reporting",
+        )
+    else:
+        evaluate = Node(
+            evaluate_classifier, evaluation, "metrics", name="evaluate", tags="reporting"
+        )
+    nodes += [
+        *_model("params:features"),
+        evaluate,
+        Node(
+            plot_classifier,
+            evaluation,
+            {
+                "confusion_matrix": "confusion_matrix_plot",
+                "roc_pr_curves": "roc_pr_curves_plot",
+                "threshold_calibration": "threshold_calibration_plot",
+            },
+            name="plot_evaluation",
+            tags="reporting",
+        ),
+    ]
+    return experiment_pipeline(nodes, namespace)
+
+
+def tabular_regression(
+    namespace: str, raw: str, validated: str | None = None
+) -> Pipeline:
+    """A regression MLP on the table ``<namespace>.<raw>`` with rotated-coordinate
+    features (``coordinates.rotations``), baselines and error-analysis figures."""
+    nodes = _front(
+        namespace,
+        raw,
+        validated or f"validated_{raw}",
+        validate_regression_table,
+        coordinates=True,
+    )
+    nodes += [
+        *_model("model_features"),
+        Node(
+            evaluate_regressor,
+            ["test_predictions", "baseline_predictions", "params:evaluation"],
+            "metrics",
+            name="evaluate",
+            tags="reporting",
+        ),
+        Node(
+            plot_regressor,
+            [
+                "test_predictions",
+                "baseline_predictions",
+                "test_set",
+                "params:evaluation",
+            ],
+            {
+                "predicted_vs_actual": "predicted_vs_actual_plot",
+                "residuals": "residuals_plot",
+                "residual_histogram": "residual_histogram_plot",
+                "error_map": "error_map_plot",
+                "error_by_decile": "error_by_decile_plot",
+            },
+            name="plot_evaluation",
+            tags="reporting",
+        ),
+    ]
+    return experiment_pipeline(nodes, namespace)
+
+
+def tabular_predict(namespace: str, new_rows: str, regression: bool = False) -> Pipeline:
+    """Scoring ``<namespace>.<new_rows>`` with the experiment's saved model and
+    preprocessor (the latest, or those pinned with ``--load-versions``).
+
+    ```
+    <new_rows> ─ validate ─┬─ scoring_input ─ predict ─ predictions ─ summarise ─ prediction_summary
+                           └─ prediction_rejects ──────────────────────┘
+    model, preprocessor, artifact_versions ─┘
+    ```
+    """
+    validate = validate_new_regression_rows if regression else validate_new_classification_rows
+    if regression:
+        score = Node(
+            score_regression_rows,
+            [
+                "model",
+                "preprocessor",
+                "scoring_input",
+                "artifact_versions",
+                "params:predict",
+            ],
+            "predictions",
+            name=f"predict_{new_rows}",
+            tags="scoring",
+        )
+        summarise = Node(
+            summarise_values,
+            ["predictions", "prediction_rejects"],
+            "prediction_summary",
+            name="summarise_predictions",
+            tags="reporting",
+        )
+    else:
+        score = Node(
+            score_classification_rows,
+            [
+                "model",
+                "preprocessor",
+                "scoring_input",
+                "artifact_versions",
+                "params:target",
+                "params:evaluation",
+                "params:predict",
+            ],
+            "predictions",
+            name=f"predict_{new_rows}",
+            tags="scoring",
+        )
+        summarise = Node(
+            summarise_classifications,
+            ["predictions", "prediction_rejects", "params:target", "params:evaluation"],
+            "prediction_summary",
+            name="summarise_predictions",
+            tags="reporting",
+        )
+    ingest = Node(
+        with_fixed(validate, dataset=f"{namespace}.{new_rows}"),
+        [new_rows, f"params:{namespace}"],
+        ["scoring_input", "prediction_rejects"],
+        name=f"validate_{new_rows}",
+        tags="ingestion",
+    )
+    return Pipeline(
+        [ingest, score, summarise],
+        namespace=namespace,
+        parameters={f"params:{namespace}"},
+    )
