@@ -12,7 +12,7 @@ import skops.io as sio
 import yaml
 from kedro.io import DataCatalog, DatasetError, Version
 
-from dl_experiments.config import FeatureConfig
+from dl_experiments.config.data import FeatureConfig
 from dl_experiments.datasets import SkopsDataset, UnsafeArtifactError
 from dl_experiments.preprocessing.tabular import fit_preprocessor, transform
 
@@ -115,7 +115,9 @@ def test_a_skops_file_with_an_untrusted_type_is_refused(tmp_path: Path):
 
 
 def test_a_damaged_skops_file_names_the_file(tmp_path: Path):
-    raw = sio.dumps(fit_preprocessor(_table(), FeatureConfig(numeric=["a"])))
+    raw = sio.dumps(
+        fit_preprocessor(_table(), FeatureConfig(numeric=["a"], categorical=[]))
+    )
     path = _plant(tmp_path, raw[: len(raw) // 2])
     with pytest.raises(UnsafeArtifactError, match="not a skops file") as error:
         SkopsDataset(
