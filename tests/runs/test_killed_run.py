@@ -29,7 +29,7 @@ from tests.conftest import make_project, run_kedro
 # Long enough to be killed while training: early stopping off, epochs unbounded.
 TRAIN_FOREVER = (
     "wildfire.training.epochs=100000,wildfire.training.early_stopping.enabled=false,"
-    "wildfire.training.verbose=2"
+    "wildfire.training.log_every=1"
 )
 
 
@@ -81,7 +81,9 @@ def _start_and_kill(project: Path, store: RunStore, mark, log: Path) -> str:
             log,
         )
         mark("preprocessor saved (record updated)")
-        _wait_for(lambda: "Epoch 3/100000" in log.read_text(), "epoch 3", process, log)
+        _wait_for(
+            lambda: "wildfire: epoch 3/100000" in log.read_text(), "epoch 3", process, log
+        )
         mark("training: epoch 3 of 100000 under way")
     finally:
         process.send_signal(signal.SIGKILL)
