@@ -3,5 +3,9 @@
 from dl_experiments.datasets.figure_dataset import FigureDataset
 from dl_experiments.datasets.idx_dataset import IDXDataset, IDXFormatError
 from dl_experiments.datasets.metrics_history import MetricsHistoryDataset
+from dl_experiments.datasets.study_storage import StudyStorageDataset
 
-__all__ = ["FigureDataset", "IDXDataset", "IDXFormatError", "MetricsHistoryDataset"]
+__all__ = [
+    "FigureDataset", "IDXDataset", "IDXFormatError", "MetricsHistoryDataset",
+    "StudyStorageDataset",
+]

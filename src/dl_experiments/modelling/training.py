@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dl_experiments.modelling.callbacks import current_callbacks
 from dl_experiments.validation.params import Task, TrainingConfig
 
 logger = logging.getLogger(__name__)
@@ -166,7 +167,8 @@ def train_keras_model(
     The model is built inside the configured ``tf.distribute`` strategy's scope,
     after every random seed is set, so the same seed and data give the same
     weights on a CPU. ``callbacks`` are extra Keras callbacks (the experiment
-    tracker's, for example) added to early stopping and the LR schedule.
+    tracker's, for example) added to early stopping and the LR schedule, as are
+    those of enclosing ``extra_callbacks`` blocks (a study's pruning callback).
 
     Returns:
         The trained model and a JSON-ready history: per-epoch metrics, the best
@@ -200,7 +202,7 @@ def train_keras_model(
         epochs=config.epochs,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
         class_weight=class_weight,
-        callbacks=[*_callbacks(config), timer, *callbacks],
+        callbacks=[*_callbacks(config), timer, *callbacks, *current_callbacks()],
         verbose=config.verbose,
     )
     seconds = time.perf_counter() - started
