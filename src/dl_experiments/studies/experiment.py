@@ -10,7 +10,9 @@ Nothing is saved: a study keeps only what it reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,19 @@ from dl_experiments.studies.space import MISSING, get_path
 PARAMS = "params:"
 # Inputs of the training nodes that hooks fill in; empty inside a study.
 CALLBACKS_SUFFIX = ".training_callbacks"
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Warnings and errors only from logger ``name`` inside the block: a study's
+    inner runs would otherwise log every node and dataset of every trial."""
+    target = logging.getLogger(name)
+    level = target.level
+    target.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        target.setLevel(level)
 
 
 class _KeptDataset(MemoryDataset):
@@ -96,5 +111,6 @@ class Experiment:
         kept = {name: _KeptDataset(copy_mode="assign") for name in keep}
         for name, dataset in kept.items():
             catalog[self.dataset(name)] = dataset
-        SequentialRunner().run(pipeline, catalog)
+        with _quiet("kedro"):
+            SequentialRunner().run(pipeline, catalog)
         return {name: dataset.load() for name, dataset in kept.items()}
