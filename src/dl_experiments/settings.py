@@ -10,6 +10,7 @@ from dl_experiments.hooks import (
     TensorFlowRuntimeHook,
     WandbHook,
 )
+from dl_experiments.tracking.study_hook import StudyTrackingHook
 
 # Hooks run last-in-first-out: parameters are checked before any other hook starts
 # work for the run.
@@ -19,6 +20,7 @@ HOOKS = (
     FailedRunCleanupHook(),
     ArtifactVersionsHook(),
     WandbHook(),
+    StudyTrackingHook(),
     ParameterSchemaHook(),
 )
 

@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 from dl_experiments.modelling.callbacks import extra_callbacks
 from dl_experiments.studies.config import PrunerConfig, SamplerConfig, StudyConfig
 from dl_experiments.studies.experiment import Experiment
+from dl_experiments.studies.observers import current_observers
 from dl_experiments.studies.space import (
     MISSING,
     decode,
@@ -223,6 +224,63 @@ def _budget_used(study: optuna.Study, below: int | None = None) -> int:
     )
 
 
+def _trial(
+    trial: optuna.Trial,
+    study: optuna.Study,
+    experiment: Experiment,
+    config: StudyConfig,
+    base: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    training: Any,
+    cap: Mapping[str, Any],
+    worker: str,
+) -> float:
+    """One trial: sample, merge over the experiment's parameters, train the
+    training slice with the pruning callback (and the observers' callbacks), and
+    return the validation objective."""
+    study_name, metric = study.study_name, config.objective.metric
+    if _budget_used(study, below=trial.number) >= config.n_trials:
+        trial.set_user_attr("skipped", "the study's n_trials were already started")
+        study.stop()
+        raise _BudgetReached
+    overrides = {
+        path: suggest(trial, path, distribution)
+        for path, distribution in config.search_space.items()
+    } | cap
+    trial.set_user_attr(WORKER_ATTR, worker)
+    trial.set_user_attr(OVERRIDES_ATTR, json.dumps(overrides))
+    trial_params = merged(base, overrides)
+    validate_experiment(experiment.schema, trial_params, experiment.name)
+    callback = pruning_callback(trial, metric)
+    observers = current_observers()
+    extra = [callback]
+    for observer in observers:
+        extra += observer.trial_started(study_name, trial.number, overrides)
+    started = time.perf_counter()
+    state, value = "FAIL", None
+    try:
+        with extra_callbacks(extra):
+            result = experiment.run(
+                training, trial_params, raw, keep=["training_history"]
+            )
+        value = objective_value(
+            result["training_history"],
+            metric,
+            restores_best_weights(trial_params, experiment),
+        )
+        state = "COMPLETE"
+        return value
+    except optuna.TrialPruned:
+        state = "PRUNED"
+        raise
+    finally:
+        trial.set_user_attr("epochs", callback.epochs)
+        trial.set_user_attr("seconds", round(time.perf_counter() - started, 3))
+        _clear_keras_session()
+        for observer in observers:
+            observer.trial_finished(trial.number, state, value, trial.user_attrs)
+
+
 def run_study(
     experiment: Experiment,
     config: StudyConfig,
@@ -248,35 +306,10 @@ def run_study(
     training = experiment.training_slice()
     cap = epoch_cap(config, base)
     worker = worker_name()
-    metric = config.objective.metric
 
     def objective(trial: optuna.Trial) -> float:
-        if _budget_used(study, below=trial.number) >= config.n_trials:
-            trial.set_user_attr("skipped", "the study's n_trials were already started")
-            study.stop()
-            raise _BudgetReached
-        overrides = {
-            path: suggest(trial, path, distribution)
-            for path, distribution in config.search_space.items()
-        } | cap
-        trial.set_user_attr(WORKER_ATTR, worker)
-        trial.set_user_attr(OVERRIDES_ATTR, json.dumps(overrides))
-        trial_params = merged(base, overrides)
-        validate_experiment(experiment.schema, trial_params, experiment.name)
-        callback = pruning_callback(trial, metric)
-        started = time.perf_counter()
-        try:
-            with extra_callbacks([callback]):
-                result = experiment.run(
-                    training, trial_params, raw, keep=["training_history"]
-                )
-        finally:
-            trial.set_user_attr("epochs", callback.epochs)
-            trial.set_user_attr("seconds", round(time.perf_counter() - started, 3))
-            _clear_keras_session()
-        history = result["training_history"]
-        return objective_value(
-            history, metric, restores_best_weights(trial_params, experiment)
+        return _trial(
+            trial, study, experiment, config, base, raw, training, cap, worker
         )
 
     deadline = None if config.timeout is None else time.monotonic() + config.timeout

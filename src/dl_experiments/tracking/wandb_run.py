@@ -243,6 +243,10 @@ class TrackedRun:
                         if isinstance(item, int | float | str)
                     }
                 )
+            elif short == "best_params" and isinstance(value, Mapping):
+                self.run.summary.update(flatten(value, sep="/", prefix="study"))
+            elif short in ("trials", "seed_statistics") and isinstance(value, pd.DataFrame):
+                logged[f"tables/{short}"] = wandb.Table(dataframe=value)
             elif short.endswith("test_predictions") and isinstance(value, pd.DataFrame):
                 logged |= prediction_charts(value, self._class_names, self._threshold)
             elif log_model and short.endswith("model") and isinstance(value, keras.Model):
