@@ -118,3 +118,20 @@ def test_seed_statistics_use_the_t_distribution():
     assert row["ci95_high"] == pytest.approx(np.mean(values) + half)
     # Wider than the normal-approximation interval with 5 seeds.
     assert half > 1.96 * sd / math.sqrt(5)
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_the_search_reads_no_test_data(experiment: str):
+    import importlib
+
+    from dl_experiments.studies.experiment import Experiment
+    from dl_experiments.studies.pipeline import study_pipelines
+
+    package = importlib.import_module(f"dl_experiments.pipelines.{experiment}")
+    pipeline = package.create_pipeline()
+    training = Experiment(experiment, pipeline).training_slice()
+    read = {name for node in training.nodes for name in node.inputs}
+    assert not [name for name in read if "test" in name.rsplit(".", 1)[-1]]
+    tune = study_pipelines(experiment, pipeline, package.PARAMETERS_SCHEMA)[f"{experiment}_tune"]
+    (search,) = [node for node in tune.nodes if node.name.endswith(".run_study")]
+    assert not [name for name in search.inputs if "test" in name]
