@@ -153,6 +153,18 @@ def test_the_search_never_sees_the_test_split(project_factory):
     assert best(original)["overrides"] == best(scrambled)["overrides"]
 
 
+def test_a_bad_study_configuration_leaves_the_experiment_alone(project: Path):
+    # The experiment's own run does not read its study's configuration.
+    run_kedro(
+        project,
+        "wildfire",
+        params={"wildfire_tune": {"n_trials": 0}},
+        node_names=["wildfire.validate_sensor_readings"],
+    )
+    with pytest.raises(Exception, match=r"wildfire_tune\.n_trials = 0"):
+        run_study(project, tune={"n_trials": 0})
+
+
 def test_bad_search_space_stops_before_any_trial(project: Path):
     with pytest.raises(Exception, match=r"search_space\.model\.widths: unknown parameter"):
         run_study(

@@ -1,9 +1,9 @@
 """A study's configuration: ``<experiment>_tune`` in ``parameters_<experiment>.yml``.
 
-Everything is checked before the first trial: the distributions here (Kedro
-validates ``params:<experiment>_tune`` against ``StudyConfig`` when the run
-starts), the searched parameter paths against the experiment's own schema in
-``check_search_space``.
+Everything is checked before the first trial: the distributions here (when a
+study pipeline starts, ``params:<experiment>_tune`` is parsed into
+``StudyConfig``), the searched parameter paths against the experiment's own
+schema in ``studies.space.check_search_space``.
 """
 
 from __future__ import annotations

@@ -31,11 +31,13 @@ CALLBACKS_SUFFIX = ".training_callbacks"
 
 @contextlib.contextmanager
 def _quiet(name: str) -> Iterator[None]:
-    """Warnings and errors only from logger ``name`` inside the block: a study's
-    inner runs would otherwise log every node and dataset of every trial."""
+    """Nothing below CRITICAL from logger ``name`` inside the block: a study's inner
+    runs would otherwise log every node and dataset of every trial, and a pruned
+    trial as a failed node with advice to resume it. Errors still propagate, with
+    their traceback, to the study and the outer Kedro run."""
     target = logging.getLogger(name)
     level = target.level
-    target.setLevel(max(level, logging.WARNING))
+    target.setLevel(max(level, logging.CRITICAL))
     try:
         yield
     finally:

@@ -49,17 +49,31 @@ def _as_dict(params: Any) -> dict[str, Any]:
     return as_tree(params)
 
 
+def _study_config(experiment: Experiment, config: Any) -> StudyConfig:
+    """``params:<experiment>_tune`` as a ``StudyConfig``; errors name each field.
+
+    Validated here, when a study pipeline runs, rather than by Kedro from a node
+    annotation: Kedro 1.7 validates typed parameters of every registered pipeline
+    whenever a hook reads ``context.params`` before the run is scoped, so a typo
+    in a study's configuration would stop the experiment's own runs.
+    """
+    from dl_experiments.validation import parse_params  # noqa: PLC0415
+
+    return parse_params(StudyConfig, config, f"{experiment.name}_tune")
+
+
 def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]]:
     """The node functions of one experiment's study pipelines."""
 
     def run_study(
-        config: StudyConfig, params: dict, storage_folder: str, **raw: Any
+        config: dict, params: dict, storage_folder: str, **raw: Any
     ) -> dict[str, Any]:
         """Check the search space, then run or resume the study on the raw data
         the training slice reads; return its trials, best trial and figures."""
         from dl_experiments.studies import report, space, study  # noqa: PLC0415
         from dl_experiments.studies.figures import study_figures  # noqa: PLC0415
 
+        config = _study_config(experiment, config)
         tree = _as_dict(params)
         space.validate_experiment(experiment.schema, tree, experiment.name)
         space.check_search_space(config, experiment.name, experiment.schema, tree)
@@ -76,7 +90,7 @@ def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]
         }
 
     def evaluate_seeds(
-        config: StudyConfig, params: dict, best_params: dict | None = None, **raw: Any
+        config: dict, params: dict, best_params: dict | None = None, **raw: Any
     ) -> dict[str, pd.DataFrame]:
         """Retrain the best (or the default) configuration over ``seeds``, each
         scored once on its test split; per-seed values and their statistics."""
@@ -85,6 +99,7 @@ def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]
             seed_statistics,
         )
 
+        config = _study_config(experiment, config)
         overrides = None
         if best_params is not None:
             overrides = best_params.get("overrides")
@@ -107,7 +122,7 @@ def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]
         return plot_seed_spread(seed_runs)
 
     def build_study_report(
-        config: StudyConfig,
+        config: dict,
         seed_statistics: pd.DataFrame,
         trials: pd.DataFrame | None = None,
         best_params: dict | None = None,
@@ -117,7 +132,12 @@ def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]
         from dl_experiments.studies.report import study_report  # noqa: PLC0415
 
         return study_report(
-            experiment.name, config, seed_statistics, trials, best_params, figures
+            experiment.name,
+            _study_config(experiment, config),
+            seed_statistics,
+            trials,
+            best_params,
+            figures,
         )
 
     return {
