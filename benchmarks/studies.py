@@ -76,6 +76,8 @@ def measure_pruning(
     """The same study with ``pruner`` and without: epochs, wall time, best value."""
     from optuna.trial import TrialState  # noqa: PLC0415
 
+    from dl_experiments.studies.study import best_trial  # noqa: PLC0415
+
     results = {}
     for label, config in (("pruned", pruner), ("unpruned", {"type": "none"})):
         tune = {
@@ -92,6 +94,7 @@ def measure_pruning(
             node_names=[f"{experiment}_tune.run_study"],
         )
         study = _study(project, experiment)
+        best = best_trial(study)
         done = study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
         results[label] = {
             "pruner": config,
@@ -99,8 +102,8 @@ def measure_pruning(
             "pruned": sum(t.state == TrialState.PRUNED for t in done),
             "epochs": sum(int(t.user_attrs["epochs"]) for t in done),
             "seconds": round(seconds, 2),
-            "best_value": study.best_value,
-            "best_trial": study.best_trial.number,
+            "best_value": None if best is None else best.value,
+            "best_trial": None if best is None else best.number,
         }
     pruned, unpruned = results["pruned"], results["unpruned"]
     results["epochs_saved"] = 1 - pruned["epochs"] / unpruned["epochs"]
@@ -194,7 +197,8 @@ def markdown(results: dict[str, Any]) -> str:
         row = pruning[label]
         lines.append(
             f"| {label} | {row['pruner']['type']} | {row['trials']} | {row['pruned']} | "
-            f"{row['epochs']} | {row['seconds']:.1f} | {row['best_value']:.4f} |"
+            f"{row['epochs']} | {row['seconds']:.1f} | "
+            f"{'none complete' if row['best_value'] is None else format(row['best_value'], '.4f')} |"
         )
     lines += [
         "",
