@@ -42,8 +42,9 @@ from kedro.validation.utils import (
 from dl_experiments.config.base import ParameterValidationError, parse_params
 
 
-def _part(tree: Any, path: list[str]) -> Any:
-    """``tree.a.b`` for ``path == ["a", "b"]``, through models and dicts."""
+def part_of(tree: Any, path: list[str]) -> Any:
+    """``tree.a.b`` for ``path == ["a", "b"]``, through models and dicts, as Kedro
+    names a typed tree's parts (``params:a.b``); ``_MISSING`` if there is none."""
     for key in path:
         tree = tree[key] if isinstance(tree, dict) else getattr(tree, key, _MISSING)
         if tree is _MISSING:
@@ -90,7 +91,7 @@ def validate_parameters(raw: dict[str, Any], requirements: dict[str, type]) -> d
         if any(key.startswith(f"{name}.") or key == name for name in failed):
             continue
         wanted = _unwrap_optional(requirements[key])
-        part = _part(result, key.split("."))
+        part = part_of(result, key.split("."))
         if part is _MISSING or (part is None and _is_optional(requirements[key])):
             continue
         if not isinstance(part, wanted):

@@ -1,10 +1,11 @@
 """Project pipelines: every package under ``pipelines/`` is discovered, none listed.
 
 An experiment package's ``create_pipeline`` trains and reports the experiment; its
-``create_predict_pipeline``, where present, becomes ``<experiment>_predict``. The
-packages are imported here rather than through ``find_pipelines``, which loads
-only the package named like the requested pipeline and so would never find
-``<experiment>_predict`` inside ``<experiment>``.
+``create_predict_pipeline``, where present, becomes ``<experiment>_predict``, and
+every experiment gets ``<experiment>_tune`` and ``<experiment>_seeds`` from the
+study factory (``studies.pipeline``). The packages are imported here rather than
+through ``find_pipelines``, which loads only the package named like the requested
+pipeline and so would never find ``<experiment>_predict`` inside ``<experiment>``.
 """
 
 from __future__ import annotations
@@ -15,17 +16,21 @@ import pkgutil
 from kedro.pipeline import Pipeline
 
 import dl_experiments.pipelines
+from dl_experiments.kedro_internals import parameter_types
+from dl_experiments.studies.pipeline import study_pipelines
 
-# Pipelines that read what experiment runs saved; run on demand.
+# Pipelines that read what experiment runs saved, and studies (they take long);
+# run on demand.
 ON_DEMAND = ("compare_runs",)
 PREDICT_SUFFIX = "_predict"
+ON_DEMAND_SUFFIXES = (PREDICT_SUFFIX, "_tune", "_seeds")
 
 
 def is_experiment(name: str) -> bool:
-    """Whether a pipeline package trains and reports an experiment."""
+    """Whether a pipeline trains and reports an experiment (not an on-demand one)."""
     return (
         name not in ON_DEMAND
-        and not name.endswith(PREDICT_SUFFIX)
+        and not name.endswith(ON_DEMAND_SUFFIXES)
         and not name.startswith("_")
     )
 
@@ -41,7 +46,8 @@ def pipeline_packages() -> list[str]:
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines; ``__default__`` trains and reports all
-    experiments; ``<experiment>_predict`` scores new data with a saved model."""
+    experiments; ``<experiment>_predict`` scores new data with a saved model;
+    ``<experiment>_tune`` and ``<experiment>_seeds`` run studies."""
     pipelines: dict[str, Pipeline] = {}
     for name in pipeline_packages():
         package = importlib.import_module(f"dl_experiments.pipelines.{name}")
@@ -53,4 +59,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     pipelines["__default__"] = sum(
         (pipelines[name] for name in experiments), start=Pipeline([])
     )
+    for name in experiments:
+        model = parameter_types(pipelines[name]).get(name)
+        pipelines |= study_pipelines(name, pipelines[name], model)
     return pipelines

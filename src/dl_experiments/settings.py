@@ -7,6 +7,7 @@ from dl_experiments.hooks import (
     FailedRunCleanupHook,
     RunLogHook,
     RunRecordHook,
+    StudyTrackingHook,
     TensorFlowRuntimeHook,
     WandbHook,
 )
@@ -27,6 +28,7 @@ HOOKS = (
     FailedRunCleanupHook(),
     ArtifactVersionsHook(),
     WandbHook(),
+    StudyTrackingHook(),
     TensorFlowRuntimeHook(),
 )
 

@@ -4,6 +4,7 @@ from dl_experiments.datasets.figure_dataset import FigureDataset
 from dl_experiments.datasets.idx_dataset import IDXDataset, IDXFormatError
 from dl_experiments.datasets.metrics_history import MetricsHistoryDataset
 from dl_experiments.datasets.skops_dataset import SkopsDataset, UnsafeArtifactError
+from dl_experiments.datasets.study_storage import StudyStorageDataset
 
 __all__ = [
     "FigureDataset",
@@ -11,5 +12,6 @@ __all__ = [
     "IDXFormatError",
     "MetricsHistoryDataset",
     "SkopsDataset",
+    "StudyStorageDataset",
     "UnsafeArtifactError",
 ]

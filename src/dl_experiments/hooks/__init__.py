@@ -6,7 +6,8 @@
 - ``ArtifactVersionsHook``: predict pipelines learn which model version they load.
 - ``RunLogHook``: progress labels, each experiment's summary and the run's table.
 - ``RunRecordHook``: each run's record (running, complete, failed) under data/runs.
-- ``WandbHook``: Weights & Biases tracking (the only place that knows W&B).
+- ``WandbHook``: Weights & Biases tracking (with ``StudyTrackingHook``, one W&B run
+  per study trial, the only places that know W&B).
 
 Parameters need no hook: Kedro validates them against the node annotations
 (``kedro_internals.ExperimentContext``).
@@ -18,6 +19,7 @@ from dl_experiments.hooks.failed_runs import FailedRunCleanupHook
 from dl_experiments.hooks.run_log import RunLogHook
 from dl_experiments.hooks.run_records import RunRecordHook
 from dl_experiments.hooks.runtime import TensorFlowRuntimeHook
+from dl_experiments.hooks.study_tracking import StudyTrackingHook
 from dl_experiments.hooks.tracking import WandbHook
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "FailedRunCleanupHook",
     "RunLogHook",
     "RunRecordHook",
+    "StudyTrackingHook",
     "TensorFlowRuntimeHook",
     "WandbHook",
 ]

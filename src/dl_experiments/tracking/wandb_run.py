@@ -232,6 +232,10 @@ class TrackedRun:
                         if isinstance(item, int | float | str)
                     }
                 )
+            elif kind == "study_summary" and isinstance(value, Mapping):
+                self.run.summary.update(flatten(value, sep="/", prefix="study"))
+            elif kind == "table" and isinstance(value, pd.DataFrame):
+                logged[f"tables/{short}"] = wandb.Table(dataframe=value)
             elif kind == "charts" and isinstance(value, pd.DataFrame):
                 logged |= prediction_charts(value, self._class_names, self._threshold)
             elif kind == "model" and log_model:

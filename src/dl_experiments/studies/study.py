@@ -1,0 +1,373 @@
+"""Optuna studies over an experiment's own training: storage, sampler, pruner,
+objective, and the loop that stops at ``n_trials`` in total.
+
+A study lives in its storage (a journal file under ``data/10_studies/`` by default,
+or an RDB URL such as ``postgresql://...``), so a second invocation of the same
+command resumes it and several processes on one storage share it: each trial is
+asked from the storage, which numbers it once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pandas as pd
+from optuna.trial import TrialState
+
+from dl_experiments.modelling.callbacks import extra_callbacks
+from dl_experiments.studies.config import PrunerConfig, SamplerConfig, StudyConfig
+from dl_experiments.studies.experiment import Experiment
+from dl_experiments.studies.observers import current_observers
+from dl_experiments.studies.space import (
+    MISSING,
+    decode,
+    epoch_cap,
+    get_path,
+    merged,
+    suggest,
+    validate_experiment,
+)
+
+logger = logging.getLogger(__name__)
+
+# The states that use up a study's budget: n_trials counts these, over every
+# invocation and worker. A failed trial (an error, Ctrl-C) does not count.
+COUNTED = (TrialState.COMPLETE, TrialState.PRUNED)
+WORKER_ATTR = "worker"
+OVERRIDES_ATTR = "overrides"
+
+
+def worker_name() -> str:
+    """``hostname:pid`` of this process, recorded on each trial it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def make_storage(url: str | None, folder: str, study_name: str) -> Any:
+    """The study's storage: a journal file ``<folder>/<study_name>.journal`` by
+    default (safe for several processes on one machine), ``journal:///<path>`` for
+    another file, or an RDB URL (``sqlite:///...``, ``postgresql://...``) with
+    heartbeats so that trials of a killed worker are marked failed."""
+    if url is None or url.startswith("journal://"):
+        path = Path(url[len("journal://") :]) if url else Path(folder) / f"{study_name}.journal"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        backend = optuna.storages.journal.JournalFileBackend(
+            str(path), lock_obj=optuna.storages.journal.JournalFileOpenLock(str(path))
+        )
+        return optuna.storages.JournalStorage(backend)
+    return optuna.storages.RDBStorage(url, heartbeat_interval=30, grace_period=120)
+
+
+def storage_label(url: str | None, folder: str, study_name: str) -> str:
+    """Where the study lives, for reports: a path, or the URL without its password."""
+    if url is None:
+        return str(Path(folder) / f"{study_name}.journal")
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+class _PerTrialSeedSampler(optuna.samplers.BaseSampler):
+    """The configured sampler, re-created for each trial with ``seed + number``.
+
+    One seeded sampler per process would make two workers propose the same
+    configurations; seeding by trial number keeps a single-worker study
+    reproducible and parallel workers apart.
+    """
+
+    def __init__(self, make: Callable[[int | None], optuna.samplers.BaseSampler], seed: int | None):
+        self._make = make
+        self._seed = seed
+        self._current = make(seed)
+
+    def before_trial(self, study: optuna.Study, trial: Any) -> None:
+        seed = None if self._seed is None else self._seed + trial.number
+        self._current = self._make(seed)
+        self._current.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study: optuna.Study, trial: Any) -> Any:
+        return self._current.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study: optuna.Study, trial: Any, search_space: Any) -> Any:
+        return self._current.sample_relative(study, trial, search_space)
+
+    def sample_independent(
+        self, study: optuna.Study, trial: Any, param_name: str, param_distribution: Any
+    ) -> Any:
+        return self._current.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(self, study: optuna.Study, trial: Any, state: Any, values: Any) -> None:
+        self._current.after_trial(study, trial, state, values)
+
+
+def make_sampler(config: SamplerConfig) -> optuna.samplers.BaseSampler:
+    """TPE (seeded by default) or random search, seeded per trial."""
+    if config.type == "random":
+        return _PerTrialSeedSampler(lambda s: optuna.samplers.RandomSampler(seed=s), config.seed)
+    return _PerTrialSeedSampler(
+        lambda s: optuna.samplers.TPESampler(seed=s, n_startup_trials=config.n_startup_trials),
+        config.seed,
+    )
+
+
+def make_pruner(config: PrunerConfig) -> optuna.pruners.BasePruner:
+    """Median, Hyperband, threshold, or no pruning."""
+    if config.type == "median":
+        return optuna.pruners.MedianPruner(
+            n_startup_trials=config.n_startup_trials, n_warmup_steps=config.n_warmup_steps
+        )
+    if config.type == "hyperband":
+        return optuna.pruners.HyperbandPruner(
+            min_resource=config.min_resource, reduction_factor=config.reduction_factor
+        )
+    if config.type == "threshold":
+        return optuna.pruners.ThresholdPruner(
+            lower=config.lower, upper=config.upper, n_warmup_steps=config.n_warmup_steps
+        )
+    return optuna.pruners.NopPruner()
+
+
+def pruning_callback(trial: optuna.Trial, metric: str) -> Any:
+    """A Keras callback that reports ``metric`` to the trial after each epoch and
+    stops the training with ``optuna.TrialPruned`` when the pruner says so."""
+    import keras  # noqa: PLC0415 - TensorFlow only when a trial trains
+
+    class PruningCallback(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.epochs = 0
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self.epochs = epoch + 1
+            value = (logs or {}).get(metric)
+            if value is None:
+                raise KeyError(
+                    f"objective.metric '{metric}' is not logged by the training; "
+                    f"logged: {sorted(logs or {})}"
+                )
+            trial.report(float(value), step=epoch + 1)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned after epoch {epoch + 1}")
+
+    return PruningCallback()
+
+
+def objective_value(history: Mapping[str, Any], metric: str, restored: bool) -> float:
+    """The objective from a training history: ``metric`` of the model training
+    returns, i.e. at the best epoch when early stopping restored its weights, else
+    at the last epoch. Validation metrics only (``val_*``)."""
+    curves = history["history"]
+    if metric not in curves:
+        raise KeyError(
+            f"objective.metric '{metric}' is not in the training history; "
+            f"validation metrics there: {sorted(k for k in curves if k.startswith('val_'))}"
+        )
+    index = history["best_epoch"] - 1 if restored else -1
+    return float(curves[metric][index])
+
+
+def restores_best_weights(params: Mapping[str, Any], experiment: Experiment) -> bool:
+    """Whether the experiment's training keeps its best epoch (early stopping with
+    restored weights: the defaults of ``TrainingConfig``)."""
+    full = params
+    if experiment.schema is not None:
+        full = experiment.schema.model_validate(params).model_dump(by_alias=True)
+    enabled = get_path(full, "training.early_stopping.enabled")
+    restore = get_path(full, "training.early_stopping.restore_best_weights")
+    return bool(enabled is MISSING or enabled) and bool(restore is MISSING or restore)
+
+
+def trial_overrides(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+    """The parameter overrides a finished trial trained with (dotted keys)."""
+    return json.loads(trial.user_attrs[OVERRIDES_ATTR])
+
+
+class _BudgetReached(Exception):
+    """Another worker started the study's last trial first."""
+
+
+def _fail_stale_trials(study: optuna.Study) -> None:
+    """Mark failed the RUNNING trials of dead processes on this machine (a worker
+    killed without Ctrl-C), so that they neither count nor block the budget."""
+    host = socket.gethostname()
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = str(trial.user_attrs.get(WORKER_ATTR, ""))
+        name, _, pid = worker.rpartition(":")
+        if name != host or not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+            logger.warning("Trial %d of a process that is gone marked failed", trial.number)
+        except PermissionError:
+            continue
+
+
+def _budget_used(study: optuna.Study, below: int | None = None) -> int:
+    trials = study.get_trials(deepcopy=False, states=(*COUNTED, TrialState.RUNNING))
+    return sum(
+        1
+        for t in trials
+        if t.state in COUNTED or below is None or t.number < below
+    )
+
+
+def _trial(
+    trial: optuna.Trial,
+    study: optuna.Study,
+    experiment: Experiment,
+    config: StudyConfig,
+    base: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    training: Any,
+    cap: Mapping[str, Any],
+    worker: str,
+) -> float:
+    """One trial: sample, merge over the experiment's parameters, train the
+    training slice with the pruning callback (and the observers' callbacks), and
+    return the validation objective."""
+    study_name, metric = study.study_name, config.objective.metric
+    if _budget_used(study, below=trial.number) >= config.n_trials:
+        trial.set_user_attr("skipped", "the study's n_trials were already started")
+        study.stop()
+        raise _BudgetReached
+    overrides = {
+        path: suggest(trial, path, distribution)
+        for path, distribution in config.search_space.items()
+    } | cap
+    trial.set_user_attr(WORKER_ATTR, worker)
+    trial.set_user_attr(OVERRIDES_ATTR, json.dumps(overrides))
+    trial_params = merged(base, overrides)
+    validate_experiment(experiment.schema, trial_params, experiment.name)
+    callback = pruning_callback(trial, metric)
+    observers = current_observers()
+    extra = [callback]
+    for observer in observers:
+        extra += observer.trial_started(study_name, trial.number, overrides)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    state, value = "FAIL", None
+    try:
+        with extra_callbacks(extra):
+            result = experiment.run(
+                training, trial_params, raw, keep=["training_history"]
+            )
+        value = objective_value(
+            result["training_history"],
+            metric,
+            restores_best_weights(trial_params, experiment),
+        )
+        state = "COMPLETE"
+        return value
+    except optuna.TrialPruned:
+        state = "PRUNED"
+        raise
+    finally:
+        trial.set_user_attr("epochs", callback.epochs)
+        trial.set_user_attr("seconds", round(time.perf_counter() - started, 3))
+        # CPU time of the whole process (TensorFlow's threads included): on a
+        # shared machine, less disturbed by other programs than wall time.
+        trial.set_user_attr("cpu_seconds", round(time.process_time() - cpu_started, 3))
+        _clear_keras_session()
+        for observer in observers:
+            observer.trial_finished(trial.number, state, value, trial.user_attrs)
+
+
+def run_study(
+    experiment: Experiment,
+    config: StudyConfig,
+    params: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    storage_folder: str,
+) -> optuna.Study:
+    """Run (or resume, or join) the experiment's study until it holds ``n_trials``
+    complete or pruned trials, or ``timeout`` seconds of this invocation pass."""
+    base = dict(params)
+    study_name = config.resolved_name(experiment.name, base)
+    study = optuna.create_study(
+        study_name=study_name,
+        storage=make_storage(config.storage, storage_folder, study_name),
+        sampler=make_sampler(config.sampler),
+        pruner=make_pruner(config.pruner),
+        direction=config.objective.direction,
+        load_if_exists=True,
+    )
+    study.set_user_attr("experiment", experiment.name)
+    study.set_user_attr("objective", config.objective.metric)
+    _fail_stale_trials(study)
+    training = experiment.training_slice()
+    cap = epoch_cap(config, base)
+    worker = worker_name()
+
+    def objective(trial: optuna.Trial) -> float:
+        return _trial(
+            trial, study, experiment, config, base, raw, training, cap, worker
+        )
+
+    deadline = None if config.timeout is None else time.monotonic() + config.timeout
+    logger.info(
+        "Study '%s' (%s): %d of %d trials done",
+        study_name,
+        storage_label(config.storage, storage_folder, study_name),
+        _budget_used(study),
+        config.n_trials,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        while _budget_used(study) < config.n_trials:
+            if deadline is not None and time.monotonic() >= deadline:
+                logger.info("Study '%s': timeout reached", study_name)
+                break
+            before = len(study.get_trials(deepcopy=False))
+            study.optimize(objective, n_trials=1, catch=(_BudgetReached,))
+            last = study.get_trials(deepcopy=False)[before:]
+            if any("skipped" in t.user_attrs for t in last):
+                break
+    return study
+
+
+def _clear_keras_session() -> None:
+    import keras  # noqa: PLC0415
+
+    keras.backend.clear_session()
+
+
+def trials_table(study: optuna.Study, config: StudyConfig) -> pd.DataFrame:
+    """One row per trial: number, state, value, each searched parameter, epochs
+    run, duration and worker."""
+    rows = []
+    for trial in study.get_trials(deepcopy=False):
+        row: dict[str, Any] = {
+            "number": trial.number,
+            "state": trial.state.name,
+            "value": trial.value,
+            "epochs": trial.user_attrs.get("epochs"),
+            "seconds": trial.user_attrs.get("seconds"),
+            "cpu_seconds": trial.user_attrs.get("cpu_seconds"),
+            "worker": trial.user_attrs.get(WORKER_ATTR),
+            "started": trial.datetime_start.isoformat() if trial.datetime_start else None,
+        }
+        for path in config.search_space:
+            value = decode(path, trial.params.get(path), config)
+            row[path] = json.dumps(value) if isinstance(value, list | dict) else value
+        if "skipped" in trial.user_attrs:
+            row["note"] = trial.user_attrs["skipped"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
+    """The best complete trial, or None before any trial completed."""
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return study.best_trial if complete else None
