@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 from kedro.pipeline import Node, Pipeline
-from matplotlib.figure import Figure
 from pydantic import BaseModel
 
+from dl_experiments.annotations import Figure
 from dl_experiments.studies.config import StudyConfig
 from dl_experiments.studies.experiment import Experiment
 
