@@ -17,7 +17,7 @@ from dl_experiments.studies.config import StudyConfig
 from dl_experiments.studies.seeds import seed_statistics
 from dl_experiments.studies.space import check_search_space, merged, nested
 from dl_experiments.validation import ParameterValidationError
-from tests.robustness.test_bad_parameters import load_parameters
+from tests.helpers import load_parameters
 
 EXPERIMENTS = ["wildfire", "housing", "fashion_mnist"]
 
@@ -132,6 +132,7 @@ def test_the_search_reads_no_test_data(experiment: str):
     training = Experiment(experiment, pipeline).training_slice()
     read = {name for node in training.nodes for name in node.inputs}
     assert not [name for name in read if "test" in name.rsplit(".", 1)[-1]]
-    tune = study_pipelines(experiment, pipeline, package.PARAMETERS_SCHEMA)[f"{experiment}_tune"]
+    model = parameters_schema(experiment)
+    tune = study_pipelines(experiment, pipeline, model)[f"{experiment}_tune"]
     (search,) = [node for node in tune.nodes if node.name.endswith(".run_study")]
     assert not [name for name in search.inputs if "test" in name]

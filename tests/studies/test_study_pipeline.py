@@ -122,6 +122,7 @@ def test_a_pruner_prunes_trials_per_epoch(project: Path):
 def _scramble_test_labels(project: Path) -> None:
     """Flip the fire label of every row the (unstratified, seeded) split puts in the
     test set, in the project's own copy of the raw CSV."""
+    from dl_experiments.config import FeatureConfig, SplitConfig, TargetConfig
     from dl_experiments.preprocessing.tabular import make_model_input, split_data
 
     raw = project / "data" / "01_raw"
@@ -131,8 +132,13 @@ def _scramble_test_labels(project: Path) -> None:
     readings = pd.read_csv(source)
     params = yaml.safe_load((project / "conf/base/parameters_wildfire.yml").read_text())
     wildfire = params["wildfire"]
-    model_input = make_model_input(readings, wildfire["target"], wildfire["features"], "w")
-    split = dict(wildfire["split"], stratify=False)
+    model_input = make_model_input(
+        readings,
+        TargetConfig(**wildfire["target"]),
+        FeatureConfig(**wildfire["features"]),
+        "w",
+    )
+    split = SplitConfig(**dict(wildfire["split"], stratify=False))
     _, _, test = split_data(model_input, split, wildfire["seed"])
     fire = readings.loc[test.index, "area"] > 0
     readings.loc[test.index, "area"] = np.where(fire, 0.0, 1.0)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dl_experiments.tracking.offline import find_offline_runs, read_offline_run
 
 from tests.studies.conftest import best, run_study, trials
+from tests.tracking.wandb_records import find_offline_runs, read_offline_run
 
 pytestmark = pytest.mark.e2e
 
