@@ -13,20 +13,16 @@ import io
 import math
 import os
 import zlib
-from copy import deepcopy
-from pathlib import PurePosixPath
 from typing import Any, Literal
 
-import fsspec
 import numpy as np
 from kedro.io.core import (
-    AbstractVersionedDataset,
     DatasetError,
     Version,
-    get_filepath_str,
-    get_protocol_and_path,
 )
 from kedro_datasets._typing import ImagePreview
+
+from dl_experiments.datasets.file_dataset import VersionedFileDataset
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -152,7 +148,7 @@ def decompress(raw: bytes, source: str) -> bytes:
         ) from None
 
 
-class IDXDataset(AbstractVersionedDataset[np.ndarray, np.ndarray]):
+class IDXDataset(VersionedFileDataset):
     """An IDX file, gzip-compressed or not, loaded as a NumPy array.
 
     Compression is recognised by the file's first bytes, not by its name. ``kind``
@@ -197,39 +193,20 @@ class IDXDataset(AbstractVersionedDataset[np.ndarray, np.ndarray]):
                 f"IDXDataset '{filepath}': kind={kind!r}; expected one of "
                 f"{sorted(KIND_DIMENSIONS)} or no kind"
             )
-        protocol, path = get_protocol_and_path(str(filepath), version)
-        fs_options = deepcopy(fs_args) or {}
-        if protocol == "file":
-            fs_options.setdefault("auto_mkdir", True)
-        self._protocol = protocol
-        self._fs = fsspec.filesystem(protocol, **(credentials or {}), **fs_options)
         self._kind = kind
         self._save_args = {
             "compress": str(filepath).endswith(".gz"),
             "compresslevel": 6,
             **(save_args or {}),
         }
-        self.metadata = metadata
-        super().__init__(
-            filepath=PurePosixPath(path),
-            version=version,
-            exists_function=self._fs.exists,
-            glob_function=self._fs.glob,
-        )
+        super().__init__(filepath, version, credentials, fs_args, metadata)
 
     def _describe(self) -> dict[str, Any]:
-        return {
-            "filepath": self._filepath,
-            "protocol": self._protocol,
-            "kind": self._kind,
-            "version": self._version,
-        }
+        return super()._describe() | {"kind": self._kind}
 
     def load(self) -> np.ndarray:
         """The file's values as an array (uint8 ``(n, rows, cols)`` for images)."""
-        path = get_filepath_str(self._get_load_path(), self._protocol)
-        with self._fs.open(path, mode="rb") as file:
-            raw = file.read()
+        raw, path = self._read_bytes()
         return decode_idx(decompress(raw, path), path, self._kind)
 
     def save(self, data: np.ndarray) -> None:
@@ -246,10 +223,7 @@ class IDXDataset(AbstractVersionedDataset[np.ndarray, np.ndarray]):
             raw = gzip.compress(
                 raw, compresslevel=self._save_args["compresslevel"], mtime=0
             )
-        path = get_filepath_str(self._get_save_path(), self._protocol)
-        with self._fs.open(path, mode="wb") as file:
-            file.write(raw)
-        self._fs.invalidate_cache(path)
+        self._write_bytes(raw)
 
     def preview(self, count: int = 32, columns: int = 8, scale: int = 2) -> ImagePreview:
         """A PNG (base64) for kedro-viz: a grid of the first ``count`` images, or for
@@ -261,12 +235,6 @@ class IDXDataset(AbstractVersionedDataset[np.ndarray, np.ndarray]):
             grid = label_bars(data)
         return ImagePreview(png_base64(grid))
 
-    def _exists(self) -> bool:
-        try:
-            path = get_filepath_str(self._get_load_path(), self._protocol)
-        except DatasetError:
-            return False
-        return self._fs.exists(path)
 
 
 def _to_uint8(images: np.ndarray) -> np.ndarray:

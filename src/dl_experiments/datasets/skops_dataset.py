@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import os
 import zipfile
-from copy import deepcopy
-from pathlib import PurePosixPath
 from typing import Any
 
-import fsspec
 from kedro.io.core import (
-    AbstractVersionedDataset,
     DatasetError,
     Version,
-    get_filepath_str,
-    get_protocol_and_path,
 )
+
+from dl_experiments.datasets.file_dataset import VersionedFileDataset
 
 
 class UnsafeArtifactError(DatasetError):
     """A saved artifact holds types that were not declared trusted, or is no skops file."""
 
 
-class SkopsDataset(AbstractVersionedDataset[Any, Any]):
+class SkopsDataset(VersionedFileDataset):
     """A fitted scikit-learn object saved with ``skops.io``, versioned like any artifact.
 
     Example:
@@ -66,36 +62,17 @@ class SkopsDataset(AbstractVersionedDataset[Any, Any]):
             fs_args: Passed to the fsspec filesystem constructor.
             metadata: Ignored by Kedro; for plugins such as kedro-viz.
         """
-        protocol, path = get_protocol_and_path(str(filepath), version)
-        fs_options = deepcopy(fs_args) or {}
-        if protocol == "file":
-            fs_options.setdefault("auto_mkdir", True)
-        self._protocol = protocol
-        self._fs = fsspec.filesystem(protocol, **(credentials or {}), **fs_options)
         self._trusted = sorted(trusted or [])
-        self.metadata = metadata
-        super().__init__(
-            filepath=PurePosixPath(path),
-            version=version,
-            exists_function=self._fs.exists,
-            glob_function=self._fs.glob,
-        )
+        super().__init__(filepath, version, credentials, fs_args, metadata)
 
     def _describe(self) -> dict[str, Any]:
-        return {
-            "filepath": self._filepath,
-            "protocol": self._protocol,
-            "trusted": self._trusted,
-            "version": self._version,
-        }
+        return super()._describe() | {"trusted": self._trusted}
 
     def load(self) -> Any:
         """The object, rebuilt from data; untrusted types raise ``UnsafeArtifactError``."""
         import skops.io as sio  # noqa: PLC0415 - only when a model is loaded
 
-        path = get_filepath_str(self._get_load_path(), self._protocol)
-        with self._fs.open(path, mode="rb") as file:
-            raw = file.read()
+        raw, path = self._read_bytes()
         try:
             untrusted = sio.get_untrusted_types(data=raw)
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
@@ -124,14 +101,4 @@ class SkopsDataset(AbstractVersionedDataset[Any, Any]):
         """Write ``data`` with ``skops.io.dumps``."""
         import skops.io as sio  # noqa: PLC0415 - only when a model is saved
 
-        path = get_filepath_str(self._get_save_path(), self._protocol)
-        with self._fs.open(path, mode="wb") as file:
-            file.write(sio.dumps(data))
-        self._fs.invalidate_cache(path)
-
-    def _exists(self) -> bool:
-        try:
-            path = get_filepath_str(self._get_load_path(), self._protocol)
-        except DatasetError:
-            return False
-        return self._fs.exists(path)
+        self._write_bytes(sio.dumps(data))
