@@ -13,14 +13,35 @@ OptimizerName = Literal["adam", "adamw", "nadam", "rmsprop", "sgd"]
 StrategyName = Literal["default", "mirrored", "multi_worker_mirrored"]
 
 
+class PeriodicEmbeddingConfig(Strict):
+    """Periodic embeddings of each numerical feature (PLR, Gorishniy et al. 2022).
+
+    Feature ``x`` becomes ``ReLU(W [sin(2 pi c x), cos(2 pi c x)] + b)``, with
+    ``frequencies`` trainable ``c`` per feature drawn from N(0, ``sigma``) and a
+    ``dim``-wide linear map per feature (``lite``: one map shared by all).
+    """
+
+    frequencies: PositiveInt = 16
+    sigma: Annotated[float, Field(gt=0)] = 0.1
+    dim: PositiveInt = 16
+    lite: bool = False
+
+
 class MLPConfig(Strict):
-    """A multilayer perceptron: Dense -> BatchNormalization -> activation -> Dropout."""
+    """A multilayer perceptron: Dense -> BatchNormalization -> activation -> Dropout.
+
+    ``embedding`` maps each input feature to a vector first; ``members`` > 1
+    (regression) trains that many MLPs at once on the same batches (one loss each, sharing the
+    embedding), and the saved model predicts their mean.
+    """
 
     hidden_units: list[PositiveInt] = Field(min_length=1)
     activation: Activation = "relu"
     dropout: DropoutRate = 0.0
     batch_norm: bool = True
     l2: Annotated[float, Field(ge=0)] = 0.0
+    embedding: PeriodicEmbeddingConfig | None = None
+    members: Annotated[int, Field(ge=1, le=64)] = 1
 
 
 class ConvBlockConfig(Strict):
@@ -35,10 +56,15 @@ class ConvBlockConfig(Strict):
 
 
 class AugmentationConfig(Strict):
-    """Light image augmentation applied during training only."""
+    """Image augmentation of the training batches (``modelling.augmentation``)."""
 
     horizontal_flip: bool = False
-    translate: Annotated[float, Field(ge=0, lt=0.5)] = 0.0
+    # Move each image by up to this many pixels along each axis, zero-filled.
+    shift: Annotated[int, Field(ge=0, le=8)] = 0
+    # Share of the images in which one square patch is zeroed (random erasing),
+    # and the patch's side as a share of the image's.
+    erasing: Annotated[float, Field(ge=0, le=1)] = 0.0
+    erasing_size: Annotated[float, Field(gt=0, lt=1)] = 0.25
 
 
 class CNNConfig(Strict):
@@ -83,14 +109,13 @@ class TrainingConfig(Strict):
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
     lr_schedule: LRScheduleConfig = LRScheduleConfig()
     class_weight: Literal["balanced"] | None = None
+    # Softened one-hot targets for a multiclass loss (0: the plain targets).
+    label_smoothing: Annotated[float, Field(ge=0, lt=1)] = 0.0
     strategy: StrategyName = "default"
     mixed_precision: bool = False
     jit_compile: bool = False
     deterministic: bool = True
     verbose: Literal[0, 1, 2] = 2
-    # Progress lines through the log every this many epochs (0: none, and Keras'
-    # own output as ``verbose`` says); Keras prints nothing while they are on.
-    log_every: Annotated[int, Field(ge=0)] = 1
     # Progress lines through the log every this many epochs (0: none, and Keras'
     # own output as ``verbose`` says); Keras prints nothing while they are on.
     log_every: Annotated[int, Field(ge=0)] = 1

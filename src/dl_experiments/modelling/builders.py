@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dl_experiments.config.base import Task
-from dl_experiments.config.model import CNNConfig, MLPConfig
+import math
+
+from dl_experiments.config.model import CNNConfig, MLPConfig, PeriodicEmbeddingConfig
 from dl_experiments.modelling.runtime import tensorflow
 
 tensorflow()  # before Keras, so that TensorFlow starts quietly
 import keras  # noqa: E402
-from keras import layers  # noqa: E402
+from keras import layers, ops  # noqa: E402
 
 
 def _across_workers() -> bool:
@@ -48,13 +50,41 @@ def _activation(name: str, label: str) -> layers.Layer:
     return layers.Activation(name, name=label)
 
 
-def build_mlp(
-    n_features: int, config: MLPConfig, task: Task, n_classes: int = 2
-) -> keras.Model:
-    """Dense -> BatchNormalization -> activation -> Dropout blocks, then the task head."""
+def periodic_embedding(
+    x: keras.KerasTensor, config: PeriodicEmbeddingConfig
+) -> keras.KerasTensor:
+    """``(batch, features)`` to ``(batch, features * dim)`` periodic embeddings.
+
+    Built from Keras' own layers and ops only (``EinsumDense``, ``sin``, ``cos``),
+    so a saved model loads in safe mode with no custom class.
+    """
+    n_features = x.shape[-1]
+    k = config.frequencies
+    frequencies = layers.EinsumDense(
+        "bf,fk->bfk",
+        output_shape=(n_features, k),
+        kernel_initializer=keras.initializers.RandomNormal(stddev=config.sigma),
+        name="embedding_frequencies",
+    )(x)
+    angles = ops.multiply(frequencies, 2 * math.pi)
+    periodic = layers.Concatenate(axis=-1, name="embedding_periodic")(
+        [ops.sin(angles), ops.cos(angles)]
+    )
+    if config.lite:
+        linear = layers.Dense(config.dim, name="embedding_linear")(periodic)
+    else:
+        linear = layers.EinsumDense(
+            "bfk,fkd->bfd",
+            output_shape=(n_features, config.dim),
+            bias_axes="fd",
+            name="embedding_linear",
+        )(periodic)
+    embedded = layers.ReLU(name="embedding_relu")(linear)
+    return layers.Flatten(name="embedding_flat")(embedded)
+
+
+def _dense_stack(x: keras.KerasTensor, config: MLPConfig) -> keras.KerasTensor:
     regularizer = keras.regularizers.L2(config.l2) if config.l2 else None
-    inputs = keras.Input(shape=(n_features,), name="features")
-    x = inputs
     for index, units in enumerate(config.hidden_units, start=1):
         x = layers.Dense(
             units,
@@ -69,31 +99,101 @@ def build_mlp(
         x = _activation(config.activation, f"{config.activation}_{index}")(x)
         if config.dropout:
             x = layers.Dropout(config.dropout, name=f"dropout_{index}")(x)
-    outputs = output_layer(task, n_classes)(x)
+    return x
+
+
+def _member_stacks(x: keras.KerasTensor, config: MLPConfig) -> keras.KerasTensor:
+    """``members`` independent MLPs on ``x``, computed together: ``(batch, members)``.
+
+    Each weight carries a member axis (``EinsumDense``), batch normalisation keeps
+    statistics per member and unit, and each member has its own head, so the
+    members share nothing but their input and their batches.
+    """
+    regularizer = keras.regularizers.L2(config.l2) if config.l2 else None
+    k = config.members
+    width = x.shape[-1]
+    equation = "bf,kfh->bkh"
+    for index, units in enumerate(config.hidden_units, start=1):
+        x = layers.EinsumDense(
+            equation,
+            output_shape=(k, units),
+            bias_axes=None if config.batch_norm else "kh",
+            kernel_regularizer=regularizer,
+            kernel_initializer=_member_glorot(k),
+            name=f"dense_{index}",
+        )(x)
+        if config.batch_norm:  # statistics per member and unit
+            x = layers.Reshape((k * units,), name=f"flat_{index}")(x)
+            x = layers.BatchNormalization(
+                name=f"batch_norm_{index}", synchronized=_across_workers()
+            )(x)
+            x = layers.Reshape((k, units), name=f"members_{index}")(x)
+        x = _activation(config.activation, f"{config.activation}_{index}")(x)
+        if config.dropout:
+            x = layers.Dropout(config.dropout, name=f"dropout_{index}")(x)
+        equation, width = "bkf,kfh->bkh", units
+    outputs = layers.EinsumDense(
+        "bkf,kf->bk",
+        output_shape=(k,),
+        bias_axes="k",
+        kernel_initializer=_member_glorot((k + width) / (width + 1)),
+        dtype="float32",
+        name="members",
+    )(x)
+    return outputs
+
+
+def _member_glorot(scale: float) -> keras.initializers.Initializer:
+    """Glorot-uniform per member: ``scale`` undoes the member axis in Keras' fans.
+
+    Keras counts a ``(members, in, out)`` kernel's fans as ``members * in`` and
+    ``members * out`` (``scale = members``), and a ``(members, in)`` head's as
+    ``members`` and ``in`` (``scale = (members + in) / (in + 1)``).
+    """
+    return keras.initializers.VarianceScaling(
+        scale=scale, mode="fan_avg", distribution="uniform"
+    )
+
+
+def build_mlp(
+    n_features: int, config: MLPConfig, task: Task, n_classes: int = 2
+) -> keras.Model:
+    """Dense -> BatchNormalization -> activation -> Dropout blocks, then the task head.
+
+    With ``config.embedding`` the features are embedded first. With
+    ``config.members`` > 1 the model outputs one column per member (each trained
+    on its own loss); ``ensemble_mean`` turns it into the model that is saved.
+    """
+    if config.members > 1 and task != "regression":
+        raise ValueError(
+            f"model.members = {config.members}: several members are trained for "
+            f"regression only, not for a {task} task; expected members: 1"
+        )
+    inputs = keras.Input(shape=(n_features,), name="features")
+    x = periodic_embedding(inputs, config.embedding) if config.embedding else inputs
+    if config.members > 1:
+        return keras.Model(inputs, _member_stacks(x, config), name="mlp_members")
+    outputs = output_layer(task, n_classes)(_dense_stack(x, config))
     return keras.Model(inputs, outputs, name="mlp")
+
+
+def ensemble_mean(members: keras.Model) -> keras.Model:
+    """The model that predicts the mean of a members model's columns, ``(batch, 1)``."""
+    mean = ops.mean(members.output, axis=-1, keepdims=True)
+    return keras.Model(members.inputs, mean, name="mlp_ensemble")
 
 
 def build_cnn(
     image_shape: tuple[int, int], n_classes: int, config: CNNConfig
 ) -> keras.Model:
-    """A CNN that takes raw uint8 images: rescaling and augmentation live in the model.
+    """A CNN that takes raw uint8 images: the rescaling lives in the model.
 
     Keeping ``Rescaling`` inside the model means the saved ``.keras`` file scores
-    raw images exactly as it was evaluated; augmentation layers are inactive
-    outside ``fit``.
+    raw images exactly as it was evaluated; augmentation happens on the training
+    batches (``modelling.augmentation``) and is no part of the model.
     """
     inputs = keras.Input(shape=(*image_shape, 1), name="image")
     x = layers.Rescaling(1.0 / 255, name="rescale_0_1")(inputs)
-    augmentation = config.augmentation
-    if augmentation.horizontal_flip:
-        x = layers.RandomFlip("horizontal", name="augment_flip")(x)
-    if augmentation.translate:
-        x = layers.RandomTranslation(
-            augmentation.translate,
-            augmentation.translate,
-            fill_mode="constant",
-            name="augment_translate",
-        )(x)
     for block_index, block in enumerate(config.conv_blocks, start=1):
         for conv_index in range(1, block.convs + 1):
             label = f"block{block_index}_conv{conv_index}"

@@ -33,9 +33,11 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
 
     Images go in as uint8 (the model rescales them itself); only the index arrays
     select the two parts, so no float copy of the data set is ever made. The
-    tf.data pipeline (cache, seeded shuffle, batch, prefetch) is the shared one of
-    ``train_keras_model``; extra callbacks come from ``modelling.callbacks``.
+    tf.data pipeline (cache, seeded shuffle, batch, augmentation, prefetch) is the
+    shared one of ``train_keras_model``; extra callbacks come from
+    ``modelling.callbacks``.
     """
+    from dl_experiments.modelling.augmentation import image_augmenter  # noqa: PLC0415
     from dl_experiments.modelling.builders import build_cnn  # noqa: PLC0415
     from dl_experiments.modelling.training import train_keras_model  # noqa: PLC0415
 
@@ -49,6 +51,7 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
         (images[validation], labels[validation]),
         training,
         seed,
+        augment=image_augmenter(model.augmentation, seed),
     )
 
 

@@ -39,9 +39,11 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
     """Train an MLP on the preprocessed training rows, early-stopped on validation.
 
     Extra Keras callbacks (experiment tracking, a study's pruning) come from
-    ``modelling.callbacks``; the node itself knows nothing of trackers.
+    ``modelling.callbacks``; the node itself knows nothing of trackers. With
+    ``model.members`` > 1 the history's losses are the members' mean, and the
+    returned model predicts the members' mean.
     """
-    from dl_experiments.modelling.builders import build_mlp  # noqa: PLC0415
+    from dl_experiments.modelling.builders import build_mlp, ensemble_mean  # noqa: PLC0415
     from dl_experiments.modelling.training import train_keras_model  # noqa: PLC0415
 
     x_train = transform(preprocessor, train)
@@ -49,10 +51,12 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
     dtype = np.float32 if target.task == "regression" else np.int64
     y_train = train[TARGET].to_numpy(dtype)
     y_validation = validation[TARGET].to_numpy(dtype)
+    if model.members > 1:  # one column, broadcast against the members' columns
+        y_train, y_validation = y_train[:, np.newaxis], y_validation[:, np.newaxis]
     class_weight = None
     if training.class_weight == "balanced" and target.task != "regression":
         class_weight = balanced_class_weight(y_train)
-    return train_keras_model(
+    trained, history = train_keras_model(
         lambda: build_mlp(x_train.shape[1], model, target.task),
         target.task,
         (x_train, y_train),
@@ -61,6 +65,9 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
         seed,
         class_weight=class_weight,
     )
+    if model.members > 1:
+        trained = ensemble_mean(trained)
+    return trained, history
 
 
 def predict_tabular(

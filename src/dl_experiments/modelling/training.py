@@ -12,6 +12,7 @@ import numpy as np
 
 from dl_experiments.config.base import Task
 from dl_experiments.config.model import TrainingConfig
+from dl_experiments.modelling.augmentation import Augment
 from dl_experiments.modelling.callbacks import current_callbacks
 from dl_experiments.modelling.progress import keras_verbosity, progress_callbacks
 from dl_experiments.modelling.runtime import tensorflow
@@ -126,20 +127,31 @@ def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.Optimi
     return optimizers[config.optimizer](**kwargs)
 
 
-def make_dataset(
+def make_dataset(  # noqa: PLR0913 - the pipeline's knobs
     x: np.ndarray,
     y: np.ndarray,
     batch_size: int,
     shuffle: bool,
     seed: int,
+    augment: Augment | None = None,
+    one_hot: int = 0,
 ) -> tf.data.Dataset:
-    """An in-memory tf.data pipeline: cached, seeded shuffle, batched, prefetched."""
+    """An in-memory tf.data pipeline: cached, seeded shuffle, batched, prefetched.
+
+    ``augment`` transforms each batch (training only); ``one_hot`` > 0 turns the
+    integer labels into one-hot rows of that many classes (for label smoothing).
+    """
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).cache()
     if shuffle:
         dataset = dataset.shuffle(
             min(len(x), 10_000), seed=seed, reshuffle_each_iteration=True
         )
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size)
+    if augment is not None:
+        dataset = dataset.map(augment)  # sequential: the same seed, the same batches
+    if one_hot:
+        dataset = dataset.map(lambda images, labels: (images, tf.one_hot(labels, one_hot)))
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def predict_in_batches(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
@@ -206,6 +218,7 @@ def train_keras_model(
     seed: int,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     class_weight: dict[int, float] | None = None,
+    augment: Augment | None = None,
 ) -> tuple[keras.Model, dict[str, Any]]:
     """Build, compile and fit a model; return it with its history as plain data.
 
@@ -213,7 +226,8 @@ def train_keras_model(
     after every random seed is set, so the same seed and data give the same
     weights on a CPU. ``callbacks`` are extra Keras callbacks (the experiment
     tracker's, for example) added to early stopping and the LR schedule, after
-    those of any enclosing ``modelling.callbacks.extra_callbacks`` block.
+    those of any enclosing ``modelling.callbacks.extra_callbacks`` block;
+    ``augment`` transforms the training batches (``modelling.augmentation``).
 
     Returns:
         The trained model and a JSON-ready history: per-epoch metrics, the best
@@ -231,19 +245,29 @@ def train_keras_model(
     x_train, y_train = train
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     strategy = make_strategy(config.strategy)
+    smoothing = config.label_smoothing if task == "multiclass" else 0.0
     with strategy.scope():
         model = build()
+        n_classes = int(model.output_shape[-1]) if smoothing else 0
         model.compile(
             optimizer=make_optimizer(config, steps_per_epoch),
-            loss=LOSSES[task],
+            loss=(
+                keras.losses.CategoricalCrossentropy(label_smoothing=smoothing)
+                if smoothing
+                else LOSSES[task]
+            ),
             metrics=task_metrics(task),
             jit_compile=config.jit_compile,
         )
     timer = _EpochTimer()
     started, cpu_started = time.perf_counter(), time.process_time()
     fitted = model.fit(
-        make_dataset(x_train, y_train, config.batch_size, shuffle=True, seed=seed),
-        validation_data=make_dataset(*validation, config.batch_size, False, seed),
+        make_dataset(
+            x_train, y_train, config.batch_size, True, seed, augment, n_classes
+        ),
+        validation_data=make_dataset(
+            *validation, config.batch_size, False, seed, one_hot=n_classes
+        ),
         epochs=config.epochs,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
         class_weight=class_weight,
