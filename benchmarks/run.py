@@ -576,6 +576,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="keep experiment tracking as configured (default: WANDB_MODE=disabled)",
     )
+    parser.add_argument(
+        "--yardsticks",
+        action="store_true",
+        help="instead: each default beside its yardstick (textbook CNN, gradient "
+        "boosting, previous defaults) in one process; see benchmarks/yardsticks.py",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-output", help=argparse.SUPPRESS)
     parser.add_argument("--worker-params", default="{}", help=argparse.SUPPRESS)
@@ -585,6 +591,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: orchestrate, or measure one pipeline when called as a worker."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "--yardsticks" in argv:
+        from yardsticks import main as yardsticks  # noqa: PLC0415 - beside this file
+
+        yardsticks([arg for arg in argv if arg != "--yardsticks"])
+        return
     args = parse_args(argv)
     if args.worker:
         worker(args)

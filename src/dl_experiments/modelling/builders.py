@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dl_experiments.config.base import Task
 import math
 
+from dl_experiments.config.base import Task
 from dl_experiments.config.model import CNNConfig, MLPConfig, PeriodicEmbeddingConfig
 from dl_experiments.modelling.runtime import tensorflow
 

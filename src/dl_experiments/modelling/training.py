@@ -14,6 +14,7 @@ from dl_experiments.config.base import Task
 from dl_experiments.config.model import TrainingConfig
 from dl_experiments.modelling.augmentation import Augment
 from dl_experiments.modelling.callbacks import current_callbacks
+from dl_experiments.modelling.cost import multiply_adds
 from dl_experiments.modelling.progress import keras_verbosity, progress_callbacks
 from dl_experiments.modelling.runtime import tensorflow
 
@@ -99,7 +100,8 @@ def _reduce_structures_per_tensor(
 
 
 def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.Optimizer:
-    """Optimizer with the configured learning rate (constant or a cosine schedule)."""
+    """Optimizer with the configured learning rate (constant or a cosine schedule),
+    weight decay and weight averaging (EMA, written into the model every epoch)."""
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
     learning_rate = config.learning_rate
     schedule = config.lr_schedule
@@ -124,6 +126,12 @@ def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.Optimi
     kwargs: dict[str, Any] = {"learning_rate": learning_rate}
     if config.weight_decay:
         kwargs["weight_decay"] = config.weight_decay
+    if config.ema_momentum:
+        kwargs |= {
+            "use_ema": True,
+            "ema_momentum": config.ema_momentum,
+            "ema_overwrite_frequency": steps_per_epoch,
+        }
     return optimizers[config.optimizer](**kwargs)
 
 
@@ -231,7 +239,8 @@ def train_keras_model(
 
     Returns:
         The trained model and a JSON-ready history: per-epoch metrics, the best
-        epoch, wall time and training throughput.
+        epoch, wall and CPU time, training throughput, and the model's size and
+        multiply-adds per sample.
     """
     seed_everything(seed, config.deterministic)
     if config.mixed_precision and not tf.config.list_physical_devices("GPU"):
@@ -300,6 +309,9 @@ def train_keras_model(
         "seconds_per_epoch": [round(s, 3) for s in timer.seconds],
         "samples_per_second": round(len(x_train) * epochs_run / seconds, 1),
         "train_samples": len(x_train),
+        # Arithmetic per sample of the model's convolution and dense layers.
+        "multiply_adds_per_sample": multiply_adds(model),
+        "parameters": int(model.count_params()),
         "validation_samples": len(validation[0]),
         "strategy": config.strategy,
         "replicas": strategy.num_replicas_in_sync,

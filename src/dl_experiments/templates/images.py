@@ -104,7 +104,8 @@ def select_test_images(
 def evaluate_images(
     predictions: pd.DataFrame, training_history: dict[str, Any], data: ImageDataConfig
 ) -> dict[str, Any]:
-    """Test-set metrics with class names, and what the training cost."""
+    """Test-set metrics with class names, and what the training and the model cost
+    (multiply-adds per image counted from the layers)."""
     from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
         evaluate_classification,
     )
@@ -116,6 +117,8 @@ def evaluate_images(
         "training_seconds",
         "training_cpu_seconds",
         "samples_per_second",
+        "multiply_adds_per_sample",
+        "parameters",
     )
     training = {key: training_history[key] for key in keys if key in training_history}
     return metrics | {"training": training}
