@@ -24,6 +24,12 @@ class LogisticRegressionConfig(Strict):
 
 class ImageBaselinesConfig(Strict):
     """The baselines of an image classifier, fitted on the pixels of its training
-    images (scaled to [0, 1], flattened)."""
+    images (scaled to [0, 1], flattened).
+
+    ``threads`` caps the BLAS / OpenMP threads of the fit and the predictions
+    (threadpoolctl): the matrix products of a linear model on 784 pixels are small,
+    and on a busy machine more threads slow them down many times over.
+    """
 
     logistic_regression: LogisticRegressionConfig = LogisticRegressionConfig()
+    threads: PositiveInt = 1

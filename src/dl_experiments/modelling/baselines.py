@@ -173,15 +173,19 @@ def fit_pixel_baselines(  # noqa: PLR0913 - the images, their split and settings
     ``<baseline>.proba_<i>`` (class ``i``, as ``class_names``), one row per test
     image in order (index ``image_index``, as the network's test predictions).
     """
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - scikit-learn's
+
     train = np.asarray(split["train"])
     x_fit = pixel_features(np.asarray(images)[train])
     y_fit = np.asarray(labels, dtype=np.int64)[train]
     x_test = pixel_features(test_images)
     columns = {}
-    for name, model in image_baselines(baselines, seed).items():
-        fitted = _fit_logged(name, model, x_fit, y_fit)
-        probabilities = _class_probabilities(fitted, x_test, len(class_names))
-        columns |= {
-            f"{name}.proba_{i}": probabilities[:, i] for i in range(len(class_names))
-        }
+    with threadpool_limits(limits=baselines.threads):
+        for name, model in image_baselines(baselines, seed).items():
+            fitted = _fit_logged(name, model, x_fit, y_fit)
+            probabilities = _class_probabilities(fitted, x_test, len(class_names))
+            columns |= {
+                f"{name}.proba_{i}": probabilities[:, i]
+                for i in range(len(class_names))
+            }
     return pd.DataFrame(columns, index=pd.RangeIndex(len(x_test), name="image_index"))
