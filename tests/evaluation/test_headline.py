@@ -53,3 +53,31 @@ def test_without_baselines_the_reading_says_so():
         "Test accuracy 0.9 on 500 test samples; this experiment has no baseline to "
         "compare with yet."
     )
+
+
+def test_multiclass_ranks_baselines_by_accuracy():
+    head = headline(
+        {
+            "model": {
+                "accuracy": 0.9,
+                "f1_macro": 0.89,
+                "log_loss": 0.3,
+                "n_samples": 500,
+            },
+            "baselines": {
+                "logistic_regression": {
+                    "accuracy": 0.84,
+                    "f1_macro": 0.83,
+                    "log_loss": 0.5,
+                }
+            },
+        }
+    )
+    assert head.task == "multiclass"
+    assert head.metrics == ("accuracy", "f1_macro", "log_loss")
+    assert head.best_baseline == "logistic_regression"
+    assert [row["model"] for row in head.rows()] == ["model", "logistic_regression"]
+    assert head.reading() == (
+        "The model beats the best baseline (logistic_regression) on test accuracy: "
+        "0.9 against 0.84, a difference of 0.06 on 500 test samples."
+    )

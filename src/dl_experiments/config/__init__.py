@@ -1,8 +1,9 @@
 """Parameter models: one module per kind, the experiments' whole trees on top.
 
 ``base`` (the strict base model and one error format), ``data`` (schemas, targets,
-features, splits), ``model`` (architectures and training), ``evaluation``
-(thresholds, units, figures) and ``experiments`` (each kind of experiment's tree).
+features, splits), ``model`` (architectures and training), ``baselines`` (the
+simple models fitted beside a network), ``evaluation`` (thresholds, units,
+figures) and ``experiments`` (each kind of experiment's tree).
 Nothing here imports TensorFlow.
 """
 
@@ -11,6 +12,10 @@ from dl_experiments.config.base import (
     Strict,
     as_plain,
     parse_params,
+)
+from dl_experiments.config.baselines import (
+    ImageBaselinesConfig,
+    LogisticRegressionConfig,
 )
 from dl_experiments.config.data import (
     ColumnSchema,
@@ -58,10 +63,12 @@ __all__ = [
     "CoordinatesConfig",
     "EarlyStoppingConfig",
     "FeatureConfig",
+    "ImageBaselinesConfig",
     "ImageClassification",
     "ImageDataConfig",
     "ImagePredictConfig",
     "ImageReportConfig",
+    "LogisticRegressionConfig",
     "LRScheduleConfig",
     "MapConfig",
     "MLPConfig",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from dl_experiments.config.base import Seed, Strict
+from dl_experiments.config.baselines import ImageBaselinesConfig
 from dl_experiments.config.data import (
     CoordinatesConfig,
     FeatureConfig,
@@ -156,13 +157,15 @@ class TabularRegression(TabularExperiment):
 
 
 class ImageClassification(Strict):
-    """Labelled grayscale images in, a CNN with one softmax output per class."""
+    """Labelled grayscale images in, a CNN with one softmax output per class, and
+    baselines on the pixels."""
 
     seed: Seed
     data: ImageDataConfig
     split: ValidationSplitConfig = ValidationSplitConfig()
     model: CNNConfig
     training: TrainingConfig = TrainingConfig()
+    baselines: ImageBaselinesConfig = ImageBaselinesConfig()
     reporting: ImageReportConfig = ImageReportConfig()
     predict: ImagePredictConfig = ImagePredictConfig()
 

@@ -146,3 +146,20 @@ def prediction_scores(predictions: Any) -> np.ndarray:
             f"found {list(predictions.columns)}"
         )
     return predictions[columns].to_numpy(np.float64)
+
+
+def baseline_scores(baseline_predictions: Any) -> dict[str, np.ndarray]:
+    """Each baseline's scores from a baseline predictions table, by name: column
+    ``<name>`` (a binary baseline's positive-class probability) or columns
+    ``<name>.proba_<i>`` (its probability of class ``i``)."""
+    columns = [str(column) for column in baseline_predictions.columns]
+    scores = {}
+    for name in dict.fromkeys(column.partition(".")[0] for column in columns):
+        if name in columns:
+            scores[name] = baseline_predictions[name].to_numpy(np.float64)
+            continue
+        own = [column for column in columns if column.startswith(f"{name}.")]
+        scores[name] = prediction_scores(
+            baseline_predictions[own].rename(columns=lambda c: c.partition(".")[2])
+        )
+    return scores

@@ -23,7 +23,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from dl_experiments.evaluation.classification import prediction_scores
+from dl_experiments.evaluation.classification import baseline_scores, prediction_scores
 
 
 def _list(values: Any) -> list[float]:
@@ -78,9 +78,7 @@ def roc_pr_figure(
     y_true = predictions["y_true"].to_numpy().astype(np.int64)
     scores = {"model": prediction_scores(predictions)}
     if baseline_predictions is not None:
-        scores |= {
-            name: baseline_predictions[name].to_numpy() for name in baseline_predictions
-        }
+        scores |= baseline_scores(baseline_predictions)
     fig = make_subplots(rows=1, cols=2, subplot_titles=["ROC", "Precision-recall"])
     if y_true.min() == y_true.max():
         fig.update_layout(title="ROC / PR: the test rows hold one class only")

@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_experiments.evaluation.classification import (
+    baseline_scores,
     classification_metrics,
     prediction_scores,
 )
@@ -35,7 +36,11 @@ def evaluate_classification(
     class_names: list[str],
     threshold: float = 0.5,
 ) -> dict[str, Any]:
-    """Test-set metrics of the model and of each baseline, in one dict."""
+    """Test-set metrics of the model and of each baseline, in one dict.
+
+    ``baseline_predictions`` is laid out as ``classification.baseline_scores``
+    reads it, in the row order of ``predictions``.
+    """
     y_true = predictions["y_true"].to_numpy()
     metrics: dict[str, Any] = {
         "model": classification_metrics(
@@ -44,10 +49,8 @@ def evaluate_classification(
     }
     if baseline_predictions is not None:
         metrics["baselines"] = {
-            name: classification_metrics(
-                y_true, baseline_predictions[name].to_numpy(), class_names, threshold
-            )
-            for name in baseline_predictions.columns
+            name: classification_metrics(y_true, scores, class_names, threshold)
+            for name, scores in baseline_scores(baseline_predictions).items()
         }
     return metrics
 
@@ -65,10 +68,7 @@ def classification_figures(
     metrics = classification_metrics(y_true, scores, class_names, threshold)
     by_model = {"model": scores}
     if baseline_predictions is not None:
-        by_model |= {
-            name: baseline_predictions[name].to_numpy()
-            for name in baseline_predictions.columns
-        }
+        by_model |= baseline_scores(baseline_predictions)
     figures = {
         "confusion_matrix": plot_confusion_matrix(
             metrics["confusion_matrix"]["matrix"], class_names

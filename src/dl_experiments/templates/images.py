@@ -10,6 +10,7 @@ train_images, train_labels ─ validate ─ split (indices) ─ train ─ model,
 test_images, test_labels ─ validate ─ select ─ test_set_images/labels ─ predict
 predict ─ test_predictions ─ metrics, confusion matrix, ROC / PR,
                              misclassified, confused pairs, error rates, report
+split (train part) ─ fit_baselines ─ baseline_predictions (test images) ─ metrics
 ```
 """
 
@@ -30,6 +31,7 @@ from dl_experiments.config import (
     ImageReportConfig,
     ValidationSplitConfig,
 )
+from dl_experiments.modelling.baselines import fit_pixel_baselines
 from dl_experiments.modelling.images import predict_images, train_image_classifier
 from dl_experiments.modelling.scoring import score_images, summarise_classes
 from dl_experiments.preprocessing.image_inputs import image_batch
@@ -102,15 +104,21 @@ def select_test_images(
 
 
 def evaluate_images(
-    predictions: pd.DataFrame, training_history: dict[str, Any], data: ImageDataConfig
+    predictions: pd.DataFrame,
+    training_history: dict[str, Any],
+    data: ImageDataConfig,
+    baseline_predictions: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Test-set metrics with class names, and what the training and the model cost
-    (multiply-adds per image counted from the layers)."""
+    """Test-set metrics with class names (the model's and, when given, each
+    baseline's), and what the training and the model cost (multiply-adds per image
+    counted from the layers)."""
     from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
         evaluate_classification,
     )
 
-    metrics = evaluate_classification(predictions, None, list(data.class_names))
+    metrics = evaluate_classification(
+        predictions, baseline_predictions, list(data.class_names)
+    )
     keys = (
         "epochs_run",
         "best_epoch",
@@ -243,9 +251,31 @@ def image_classification(namespace: str) -> Pipeline:
             name="predict_test_set",
             tags="reporting",
         ),
+        # Tagged training, not reporting as the tabular baselines: it reads the
+        # split, which is not saved, so `--tags=reporting` reuses its saved output.
+        Node(
+            fit_pixel_baselines,
+            [
+                "valid_train_images",
+                "valid_train_labels",
+                "split_indices",
+                "test_set_images",
+                "params:data.class_names",
+                "params:baselines",
+                "params:seed",
+            ],
+            "baseline_predictions",
+            name="fit_baselines",
+            tags="training",
+        ),
         Node(
             evaluate_images,
-            ["test_predictions", "training_history", "params:data"],
+            [
+                "test_predictions",
+                "training_history",
+                "params:data",
+                "baseline_predictions",
+            ],
             "metrics",
             name="evaluate",
             tags="reporting",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dl_experiments.config import (
     CNNConfig,
+    ImageBaselinesConfig,
     ImageDataConfig,
     TrainingConfig,
     ValidationSplitConfig,
 )
+from dl_experiments.modelling.baselines import fit_pixel_baselines
 from dl_experiments.modelling.images import predict_images, train_image_classifier
 from dl_experiments.templates import images as nodes
 from dl_experiments.validation import DataValidationError
@@ -115,6 +118,82 @@ def test_test_images_are_all_used_or_a_stratified_subsample():
     positions = [np.flatnonzero((images == image).all(axis=(1, 2)))[0] for image in few_images]
     assert positions == sorted(positions)
     np.testing.assert_array_equal(labels[positions], few_labels)
+
+
+BASELINES = ImageBaselinesConfig()
+BASELINE_COLUMNS = [f"logistic_regression.proba_{i}" for i in range(10)]
+
+
+def baseline_run(images, labels, test_images, seed: int = 0):
+    """The pixel baselines on a seeded 80 / 20 split of ``images``."""
+    split = nodes.split_training_images(labels, DATA, split_of(0.2), seed)
+    return split, fit_pixel_baselines(
+        images, labels, split, test_images, NAMES, BASELINES, seed
+    )
+
+
+def test_the_pixel_baseline_learns_separable_classes():
+    images, labels = labelled(20)
+    test_images, test_labels = labelled(5, seed=1)
+    _, baseline = baseline_run(images, labels, test_images)
+    assert list(baseline.columns) == BASELINE_COLUMNS
+    assert baseline.index.name == "image_index"
+    assert list(baseline.index) == list(range(50))
+    np.testing.assert_allclose(baseline.sum(axis=1), 1.0)
+    accuracy = (baseline.to_numpy().argmax(axis=1) == test_labels).mean()
+    assert accuracy >= 0.9
+
+
+def test_the_pixel_baseline_fits_on_the_training_part_only():
+    images, labels = labelled(20)
+    test_images, _ = labelled(5, seed=1)
+    split, baseline = baseline_run(images, labels, test_images)
+    # Every image outside split["train"] (the validation part) replaced by noise
+    # with wrong labels: had the fit seen them, the predictions would change.
+    held_out = np.setdiff1d(np.arange(len(labels)), split["train"])
+    assert len(held_out) == 40
+    noisy_images, noisy_labels = images.copy(), labels.copy()
+    noise = np.random.default_rng(5).integers(0, 256, (len(held_out), 28, 28))
+    noisy_images[held_out] = noise.astype(np.uint8)
+    noisy_labels[held_out] = (labels[held_out] + 1) % 10
+    again = fit_pixel_baselines(
+        noisy_images, noisy_labels, split, test_images, NAMES, BASELINES, 0
+    )
+    pd.testing.assert_frame_equal(again, baseline)
+
+
+def test_the_pixel_baseline_is_reproducible_and_covers_unseen_classes():
+    images, labels = labelled(20)
+    test_images, _ = labelled(2, seed=1)
+    _, first = baseline_run(images, labels, test_images)
+    _, second = baseline_run(images, labels, test_images)
+    pd.testing.assert_frame_equal(first, second)
+    # No class-9 image among the training part: its column is there, and 0.
+    keep = np.flatnonzero(labels != 9)
+    split = {"train": keep, "validation": np.flatnonzero(labels == 9)}
+    baseline = fit_pixel_baselines(
+        images, labels, split, test_images, NAMES, BASELINES, 0
+    )
+    assert list(baseline.columns) == BASELINE_COLUMNS
+    assert (baseline["logistic_regression.proba_9"] == 0).all()
+    np.testing.assert_allclose(baseline.sum(axis=1), 1.0)
+
+
+def test_evaluate_puts_the_baseline_beside_the_model_with_the_same_metrics():
+    images, labels = labelled(20)
+    test_images, test_labels = labelled(5, seed=1)
+    _, baseline = baseline_run(images, labels, test_images)
+    # A model that is always right: the baseline does not beat it.
+    columns = [f"proba_{i}" for i in range(10)]
+    model = pd.DataFrame(np.eye(10)[test_labels], columns=columns)
+    model.insert(0, "y_true", test_labels.astype(np.int64))
+    metrics = nodes.evaluate_images(model, {"epochs_run": 1}, DATA, baseline)
+    assert list(metrics["baselines"]) == ["logistic_regression"]
+    result = metrics["baselines"]["logistic_regression"]
+    assert set(result) == set(metrics["model"])
+    assert result["n_samples"] == 50
+    assert 0.9 <= result["accuracy"] <= metrics["model"]["accuracy"] == 1.0
+    assert "baselines" not in nodes.evaluate_images(model, {}, DATA)
 
 
 MODEL = CNNConfig(

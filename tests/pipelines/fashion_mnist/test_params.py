@@ -21,6 +21,7 @@ def test_the_base_parameters_match_the_schema():
     params = parse_params(PARAMETERS_SCHEMA, shipped("base"), "fashion_mnist")
     assert len(params.data.class_names) == 10
     assert params.data.max_train_images is None
+    assert params.baselines.logistic_regression.max_iter == 100
 
 
 def test_the_test_environment_subsamples_and_trains_one_epoch():
@@ -37,6 +38,14 @@ def test_the_test_environment_subsamples_and_trains_one_epoch():
         ({"split": {"validation_size": 1.5}}, "fashion_mnist.split.validation_size"),
         ({"model": {"conv_blocks": []}}, "fashion_mnist.model.conv_blocks"),
         ({"reporting": {"examples_per_pair": 0}}, "fashion_mnist.reporting.examples_per_pair"),
+        (
+            {"baselines": {"logistic_regression": {"C": 0}}},
+            "fashion_mnist.baselines.logistic_regression.C",
+        ),
+        (
+            {"baselines": {"logistic_regression": {"max_iters": 50}}},
+            "fashion_mnist.baselines.logistic_regression.max_iters: unknown",
+        ),
     ],
 )
 def test_mistakes_are_named(change, expected):

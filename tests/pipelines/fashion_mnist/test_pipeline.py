@@ -14,6 +14,7 @@ from dl_experiments.datasets import IDXDataset
 from tests.conftest import PROJECT_ROOT, run_kedro
 from tests.helpers import (
     FASHION_MNIST_CLASSES,
+    latest,
     latest_json,
     single_versions,
     trained_copy,
@@ -35,6 +36,7 @@ ARTIFACTS = [
     "data/06_models/fashion_mnist/model.keras",
     "data/07_model_output/fashion_mnist/training_history.json",
     "data/07_model_output/fashion_mnist/test_predictions.parquet",
+    "data/07_model_output/fashion_mnist/baseline_predictions.parquet",
     "data/05_model_input/fashion_mnist/test_set_images.idx.gz",
     "data/05_model_input/fashion_mnist/test_set_labels.idx.gz",
     "data/08_reporting/fashion_mnist/metrics.json",
@@ -61,7 +63,7 @@ def test_the_test_environment_trains_on_a_stratified_subset(trained):
     assert history["validation_samples"] == 200
     assert history["epochs_run"] == 1
     labels = IDXDataset(
-        filepath=str(version_files(trained, ARTIFACTS[4])[0]), kind="labels"
+        filepath=str(version_files(trained, ARTIFACTS[5])[0]), kind="labels"
     ).load()
     assert np.bincount(labels).tolist() == [50] * 10
 
@@ -94,9 +96,27 @@ def test_metrics_cover_every_class_by_name(trained):
     assert metrics["training"]["epochs_run"] == 1
 
 
+def test_the_pixel_baseline_sits_beside_the_model_with_the_same_metrics(trained):
+    metrics = latest_json(trained, "data/08_reporting/fashion_mnist/metrics.json")
+    assert list(metrics["baselines"]) == ["logistic_regression"]
+    baseline = metrics["baselines"]["logistic_regression"]
+    assert set(baseline) == set(metrics["model"])
+    assert baseline["n_samples"] == 500
+    assert list(baseline["per_class"]) == FASHION_MNIST_CLASSES
+    # A linear model on 1,800 images' pixels is far above chance (0.1).
+    assert baseline["accuracy"] > 0.5
+    table = pd.read_parquet(version_files(trained, ARTIFACTS[3])[0])
+    assert list(table.columns) == [f"logistic_regression.proba_{i}" for i in range(10)]
+    assert table.index.name == "image_index" and len(table) == 500
+    np.testing.assert_allclose(table.sum(axis=1), 1.0)
+    report = latest(trained, "data/08_reporting/fashion_mnist/report.html").read_text()
+    assert "best baseline (logistic_regression) on test accuracy" in report
+    assert "<th>logistic_regression (best baseline)</th>" in report
+
+
 def test_predictions_line_up_with_the_saved_test_images(trained):
     predictions = pd.read_parquet(version_files(trained, ARTIFACTS[2])[0])
-    labels = IDXDataset(filepath=str(version_files(trained, ARTIFACTS[4])[0])).load()
+    labels = IDXDataset(filepath=str(version_files(trained, ARTIFACTS[5])[0])).load()
     assert list(predictions.columns) == ["y_true", *[f"proba_{i}" for i in range(10)]]
     np.testing.assert_array_equal(predictions["y_true"], labels)
 
@@ -108,6 +128,9 @@ def test_reporting_stage_reruns_from_the_saved_model(trained):
     assert len(version_files(trained, "data/08_reporting/fashion_mnist/metrics.json")) == 2
     after = latest_json(trained, "data/08_reporting/fashion_mnist/metrics.json")
     assert after["model"] == before["model"]
+    # The baseline is not refitted: its saved test predictions are read again.
+    assert len(version_files(trained, ARTIFACTS[3])) == 1
+    assert after["baselines"] == before["baselines"]
 
 
 def _override_catalog(project: Path, entries: dict[str, str]) -> None:
