@@ -118,3 +118,16 @@ def test_cnn_history_records_cost_and_label_smoothing_trains():
     assert history["parameters"] == model.count_params()
     assert model.loss.label_smoothing == 0.2
     assert set(history["history"]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+
+
+def test_a_strided_first_convolution_halves_the_resolution_of_its_block():
+    config = CNNConfig(
+        conv_blocks=[
+            {"filters": 8, "stride": 2, "pool": False},
+            {"filters": 16, "convs": 2, "pool": True},
+        ]
+    )
+    model = build_cnn((28, 28), 10, config)
+    assert model.get_layer("block1_conv1").output.shape == (None, 14, 14, 8)
+    assert model.get_layer("block2_conv1").strides == (1, 1)
+    assert model.get_layer("block2_pool").output.shape == (None, 7, 7, 16)

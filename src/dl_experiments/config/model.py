@@ -45,10 +45,15 @@ class MLPConfig(Strict):
 
 
 class ConvBlockConfig(Strict):
-    """One convolutional block: ``convs`` x (Conv2D -> BN -> activation), pool, dropout."""
+    """One convolutional block: ``convs`` x (Conv2D -> BN -> activation), pool, dropout.
+
+    ``stride`` applies to the block's first convolution: 2 halves the resolution
+    there, at a quarter of the compute of a stride-1 convolution and its pooling.
+    """
 
     filters: PositiveInt
     kernel_size: PositiveInt = 3
+    stride: Annotated[int, Field(ge=1, le=4)] = 1
     convs: PositiveInt = 1
     batch_norm: bool = True
     pool: bool = True

@@ -200,6 +200,7 @@ def build_cnn(
             x = layers.Conv2D(
                 block.filters,
                 block.kernel_size,
+                strides=block.stride if conv_index == 1 else 1,
                 padding="same",
                 use_bias=not block.batch_norm,
                 name=label,
