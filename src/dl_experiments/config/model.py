@@ -114,10 +114,6 @@ class TrainingConfig(Strict):
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
     lr_schedule: LRScheduleConfig = LRScheduleConfig()
     class_weight: Literal["balanced"] | None = None
-    # An exponential moving average of the weights (Keras' ``use_ema``) with this
-    # momentum, written into the model at the end of every epoch, so validation
-    # and the saved model both see it; null: plain weights.
-    ema_momentum: Annotated[float, Field(gt=0, lt=1)] | None = None
     # Softened one-hot targets for a multiclass loss (0: the plain targets).
     label_smoothing: Annotated[float, Field(ge=0, lt=1)] = 0.0
     strategy: StrategyName = "default"

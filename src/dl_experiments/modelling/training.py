@@ -100,8 +100,7 @@ def _reduce_structures_per_tensor(
 
 
 def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.Optimizer:
-    """Optimizer with the configured learning rate (constant or a cosine schedule),
-    weight decay and weight averaging (EMA, written into the model every epoch)."""
+    """Optimizer with the configured learning rate (constant or a cosine schedule)."""
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
     learning_rate = config.learning_rate
     schedule = config.lr_schedule
@@ -126,12 +125,7 @@ def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.Optimi
     kwargs: dict[str, Any] = {"learning_rate": learning_rate}
     if config.weight_decay:
         kwargs["weight_decay"] = config.weight_decay
-    if config.ema_momentum:
-        kwargs |= {
-            "use_ema": True,
-            "ema_momentum": config.ema_momentum,
-            "ema_overwrite_frequency": steps_per_epoch,
-        }
+
     return optimizers[config.optimizer](**kwargs)
 
 
