@@ -473,15 +473,18 @@ def markdown(results: dict[str, Any]) -> str:
             f"{ratio:.2f}{'' if ratio <= OVERHEAD_TARGET else ' (above 1.10)'} | "
             f"{row['overhead']['cpu_ratio']:.2f} |"
         )
+    return "\n".join([*lines, "", *footer(results)]) + "\n"
+
+
+def footer(results: dict[str, Any]) -> list[str]:
+    """When, on what and by which command a results file was measured."""
     info = results["machine"]
-    lines += [
-        "",
+    return [
         f"Measured {results['measured_at']} on {info['cpu_count']} CPU cores "
         f"({info['platform']}), TensorFlow {info['tensorflow']}, Keras "
         f"{info['keras']}, GPUs: {', '.join(info['gpus']) or 'none'}.",
         f"Command: `{results['command']}`",
     ]
-    return "\n".join(lines) + "\n"
 
 
 def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
@@ -595,7 +598,10 @@ def main(argv: list[str] | None = None) -> None:
     if "--yardsticks" in argv:
         from yardsticks import main as yardsticks  # noqa: PLC0415 - beside this file
 
-        yardsticks([arg for arg in argv if arg != "--yardsticks"])
+        yardsticks(
+            [arg for arg in argv if arg != "--yardsticks"],
+            command="python benchmarks/run.py --yardsticks",
+        )
         return
     args = parse_args(argv)
     if args.worker:

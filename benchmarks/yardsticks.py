@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import copy_project, machine  # noqa: E402
+from run import copy_project, footer, machine  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PREVIOUS = Path(__file__).resolve().parent / "previous_defaults.yml"
@@ -276,47 +276,49 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         )
     return {
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": "python benchmarks/yardsticks.py " + " ".join(args.argv),
+        "command": " ".join([args.command, *args.argv]),
         "machine": machine(),
         "experiments": results,
     }
 
 
+def _ratio(experiment: str, name: str, result: dict[str, Any]) -> float | None:
+    """The cost ratio the table shows for one model (None: not a ratio's subject)."""
+    if experiment == "fashion_mnist":
+        return result["cpu_ratio_to_textbook"].get(name, 1.0)
+    if name == "default":
+        return result.get("cpu_ratio_to_previous_default")
+    return 1.0 if name == "previous_default" else None
+
+
 def markdown(results: dict[str, Any]) -> str:
-    """Ratios first, then each model's score and cost."""
-    lines = ["| experiment | model | test score | training CPU s | ratio | epochs | "
-             "multiply-adds / sample |", "|---|---|---:|---:|---:|---:|---:|"]
+    """One row per model: score, training CPU time and its ratio, epochs, cost."""
+    lines = [
+        "| experiment | model | test score | training CPU s | ratio | epochs | "
+        "multiply-adds / sample |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for experiment, result in results["experiments"].items():
-        ratios = result.get("cpu_ratio_to_textbook", {})
         for name, entry in result["models"].items():
-            score = entry.get("test_accuracy", entry.get("test_rmse"))
             label = "accuracy" if "test_accuracy" in entry else "RMSE"
-            if experiment == "fashion_mnist":
-                ratio = ratios.get(name, 1.0 if name == "textbook_cnn" else None)
-            elif name == "default":
-                ratio = result.get("cpu_ratio_to_previous_default")
-            else:
-                ratio = 1.0 if name == "previous_default" else None
+            score = entry.get("test_accuracy", entry.get("test_rmse"))
+            ratio = _ratio(experiment, name, result)
+            cost = entry.get("multiply_adds_per_sample")
             lines.append(
                 f"| {experiment} | {name} | {label} {score:.4f} | "
                 f"{entry['training_cpu_seconds']:.1f} | "
                 f"{'' if ratio is None else f'{ratio:.2f}x'} | "
-                f"{entry.get('epochs_run', '')} | "
-                f"{entry.get('multiply_adds_per_sample', ''):,} |".replace("|  |", "| |")
-                if "multiply_adds_per_sample" in entry
-                else f"| {experiment} | {name} | {label} {score:.4f} | "
-                f"{entry['training_cpu_seconds']:.1f} | | | |"
+                f"{entry.get('epochs_run', '')} | {'' if cost is None else f'{cost:,}'} |"
             )
-    info = results["machine"]
-    fashion = results["experiments"].get("fashion_mnist", {})
-    housing = results["experiments"].get("housing", {})
     lines.append("")
+    fashion = results["experiments"].get("fashion_mnist")
     if fashion:
         lines.append(
             "fashion_mnist ratios are training CPU time over the textbook CNN's; "
             f"budget (previous default): {fashion.get('cpu_budget', 'not measured')}, "
             f"within budget: {fashion.get('within_budget', 'not measured')}."
         )
+    housing = results["experiments"].get("housing")
     if housing:
         lines.append(
             "housing: the default's ratio is its training CPU time over the previous "
@@ -324,14 +326,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"{housing.get('within_budget', 'not measured')}); MLP RMSE / "
             f"HistGradientBoosting RMSE = {housing['rmse_ratio_to_boosting']}."
         )
-    lines += [
-        "",
-        f"Measured {results['measured_at']} on {info['cpu_count']} CPU cores "
-        f"({info['platform']}), TensorFlow {info['tensorflow']}, Keras "
-        f"{info['keras']}, GPUs: {', '.join(info['gpus']) or 'none'}.",
-        f"Command: `{results['command']}`",
-    ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *footer(results)]) + "\n"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -358,9 +353,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def main(
+    argv: list[str] | None = None, command: str = "python benchmarks/yardsticks.py"
+) -> dict[str, Any]:
     """Measure, write ``yardsticks.json`` and ``yardsticks.md``, print the table."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    args.command = command
     results = measure(args)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
