@@ -102,6 +102,16 @@ WILDFIRE_CASES = {
     ),
     "one_fold": ("evaluation.cv_folds", 1, ["wildfire.evaluation.cv_folds", "1"]),
     "text_seed": ("seed", "forty-two", ["wildfire.seed", "'forty-two'"]),
+    "members_for_a_classifier": (
+        "model.members",
+        4,
+        ["model.members = 4", "regression only", "expected 1"],
+    ),
+    "zero_embedding_frequencies": (
+        "model.embedding",
+        {"frequencies": 0},
+        ["wildfire.model.embedding.frequencies", "greater than 0"],
+    ),
 }
 
 

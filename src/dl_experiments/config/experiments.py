@@ -105,6 +105,11 @@ class TabularClassification(TabularExperiment):
                 f"target.task '{self.target.task}': a tabular classification "
                 "experiment trains a binary classifier; expected 'binary'"
             )
+        if self.model.members > 1:
+            problems.append(
+                f"model.members = {self.model.members}: several members are trained "
+                "for regression only; expected 1 for a binary classifier"
+            )
         return problems
 
 
