@@ -25,6 +25,8 @@ def test_yardsticks_measure_scores_and_cost_ratios_in_one_run(tmp_path):
             "test",
             "--textbook-epochs",
             "1",
+            "--epochs-cap",
+            "2",
             "--output-dir",
             str(tmp_path),
         ],
@@ -42,6 +44,7 @@ def test_yardsticks_measure_scores_and_cost_ratios_in_one_run(tmp_path):
     assert set(models_) == {"textbook_cnn", "default", "previous_default"}
     assert models_["textbook_cnn"]["multiply_adds_per_sample"] == 2_631_040
     assert models_["textbook_cnn"]["epochs_run"] == 1
+    assert {entry["epochs_run"] for entry in models_.values()} <= {1, 2}
     for name in ("default", "previous_default"):
         entry = models_[name]
         assert 0 <= entry["test_accuracy"] <= 1
@@ -66,6 +69,7 @@ def test_yardsticks_measure_scores_and_cost_ratios_in_one_run(tmp_path):
         abs=1e-3,
     )
     assert housing["within_budget"] == (housing["cpu_ratio_to_previous_default"] <= 3.0)
+    assert entries["previous_default"]["epochs_run"] == 2  # the cap, not its 300
     # The previous default is the MLP without embeddings or members.
     assert (
         entries["previous_default"]["multiply_adds_per_sample"]
