@@ -173,7 +173,10 @@ def build_mlp(
     x = periodic_embedding(inputs, config.embedding) if config.embedding else inputs
     if config.members > 1:
         return keras.Model(inputs, _member_stacks(x, config), name="mlp_members")
-    outputs = output_layer(task, n_classes)(_dense_stack(x, config))
+    # The hidden layers first, then the head: layers draw their initial weights
+    # from the seeded generator in the order they are made.
+    hidden = _dense_stack(x, config)
+    outputs = output_layer(task, n_classes)(hidden)
     return keras.Model(inputs, outputs, name="mlp")
 
 
