@@ -64,6 +64,16 @@ def _capped(config: Any, cap: int | None) -> Any:
     return config.model_copy(update={"training": training})
 
 
+def _configs(
+    kind: Any, params: dict[str, Any], previous: dict[str, Any], cap: int | None
+) -> dict[str, Any]:
+    """The default and (when given) the previous default, as ``kind`` models."""
+    configs = {"default": _capped(kind(**params), cap)}
+    if previous:
+        configs["previous_default"] = _capped(kind(**_merged(params, previous)), cap)
+    return configs
+
+
 def textbook_cnn(image_shape: tuple[int, int], n_classes: int) -> Any:
     """The fixed yardstick: two valid convolutions with pooling, a 128-unit head."""
     import keras  # noqa: PLC0415
@@ -154,11 +164,7 @@ def fashion_mnist(
         default.seed,
     )
     results["textbook_cnn"] = _entry(history, test_accuracy=accuracy(model))
-    configs = {"default": _capped(default, cap)}
-    if previous:
-        configs["previous_default"] = _capped(
-            ImageClassification(**_merged(params, previous)), cap
-        )
+    configs = _configs(ImageClassification, params, previous, cap)
     for name, config in configs.items():
         if name == "previous_default" and config == configs["default"]:
             # Unchanged: the budget is the default's own ratio, not a second run.
@@ -221,11 +227,7 @@ def housing(  # noqa: PLR0913 - where the data are, and what to train
         "training_cpu_seconds": round(time.process_time() - cpu_started, 3),
         "training_seconds": round(time.perf_counter() - started, 3),
     }
-    configs = {"default": _capped(default, cap)}
-    if previous:
-        configs["previous_default"] = _capped(
-            TabularRegression(**_merged(params, previous)), cap
-        )
+    configs = _configs(TabularRegression, params, previous, cap)
     for name, config in configs.items():
         if name == "previous_default" and config == configs["default"]:
             results[name] = {**results["default"], "same_as": "default"}
