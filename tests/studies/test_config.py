@@ -15,7 +15,12 @@ from scipy import stats
 from dl_experiments.kedro_internals import experiment_model as parameters_schema
 from dl_experiments.studies.config import StudyConfig
 from dl_experiments.studies.seeds import seed_statistics
-from dl_experiments.studies.space import check_search_space, merged, nested
+from dl_experiments.studies.space import (
+    check_search_space,
+    default_values,
+    merged,
+    nested,
+)
 from dl_experiments.validation import ParameterValidationError
 from tests.helpers import load_parameters
 
@@ -78,6 +83,43 @@ def test_range_outside_the_experiment_schema_is_named():
     config = study({"model.dropout": {"type": "float", "low": 0.1, "high": 1.5}})
     with pytest.raises(ParameterValidationError, match=r"model\.dropout: value 1\.5"):
         check_search_space(config, "wildfire", parameters_schema("wildfire"), wildfire())
+
+
+def test_enqueue_defaults_needs_the_experiments_own_values_inside_the_space():
+    params = load_parameters("base")["wildfire"]  # learning rate 0.001, [32, 16]
+    space = {
+        "training.learning_rate": {"type": "float", "low": 0.01, "high": 0.1},
+        "model.hidden_units": {"type": "categorical", "choices": [[16], [64, 32]]},
+    }
+    check_search_space(study(space), "wildfire", parameters_schema("wildfire"), params)
+    with pytest.raises(ParameterValidationError) as error:
+        check_search_space(
+            study(space, enqueue_defaults=True),
+            "wildfire",
+            parameters_schema("wildfire"),
+            params,
+        )
+    text = str(error.value)
+    assert "wildfire_tune.search_space.training.learning_rate" in text
+    assert "0.001" in text and "outside the range [0.01, 0.1]" in text
+    assert "wildfire_tune.search_space.model.hidden_units" in text
+    assert "not one of the choices" in text
+
+
+def test_default_values_are_stored_as_optuna_keeps_choices():
+    params = load_parameters("base")["wildfire"]
+    space = {
+        "training.learning_rate": {"type": "float", "low": 1e-4, "high": 0.1},
+        "model.hidden_units": {"type": "categorical", "choices": [[16], [32, 16]]},
+        "training.weight_decay": {"type": "float", "low": 0.0, "high": 0.1},
+    }
+    values = default_values(study(space), parameters_schema("wildfire"), params)
+    # weight_decay is not in the YAML: the schema's default is the experiment's value.
+    assert values == {
+        "training.learning_rate": 0.001,
+        "model.hidden_units": "[32, 16]",
+        "training.weight_decay": 0.0,
+    }
 
 
 def test_a_default_parameter_not_written_in_yaml_can_be_searched():

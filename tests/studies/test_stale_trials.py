@@ -1,4 +1,6 @@
-"""A worker killed mid-trial leaves a RUNNING trial; the next worker marks it failed."""
+"""What a study does with trials before sampling: a worker killed mid-trial leaves a
+RUNNING trial that the next worker marks failed; the default configuration's trial
+is queued once."""
 
 from __future__ import annotations
 
@@ -11,7 +13,13 @@ import sys
 import optuna
 from optuna.trial import TrialState
 
-from dl_experiments.studies.study import WORKER_ATTR, _budget_used, _fail_stale_trials
+from dl_experiments.studies.study import (
+    ORIGIN_ATTR,
+    WORKER_ATTR,
+    _budget_used,
+    _enqueue_defaults,
+    _fail_stale_trials,
+)
 
 
 def _running_trial(study: optuna.Study, worker: str) -> int:
@@ -44,3 +52,25 @@ def test_running_trials_of_dead_processes_on_this_host_are_marked_failed(caplog)
     }
     assert f"Trial {dead} of a process that is gone marked failed" in caplog.text
     assert _budget_used(study) == 3, "the failed trial no longer counts against n_trials"
+
+
+def test_the_defaults_trial_is_queued_once_and_again_after_a_failure():
+    study = optuna.create_study(storage=optuna.storages.InMemoryStorage())
+    defaults = {"training.learning_rate": 0.001, "model.hidden_units": "[32, 16]"}
+    _enqueue_defaults(study, defaults)
+    _enqueue_defaults(study, defaults)
+    waiting = study.get_trials(states=(TrialState.WAITING,))
+    assert len(waiting) == 1, "a second start must not queue it twice"
+
+    trial = study.ask()
+    assert trial.suggest_float("training.learning_rate", 1e-4, 1e-2, log=True) == 0.001
+    assert trial.user_attrs[ORIGIN_ATTR] == "defaults"
+    study.tell(trial, state=TrialState.FAIL)  # cut short by Ctrl-C
+    _enqueue_defaults(study, defaults)
+    assert len(study.get_trials(states=(TrialState.WAITING,))) == 1, "queued again"
+
+    again = study.ask()
+    again.suggest_float("training.learning_rate", 1e-4, 1e-2, log=True)
+    study.tell(again, 0.5)
+    _enqueue_defaults(study, defaults)
+    assert not study.get_trials(states=(TrialState.WAITING,)), "it finished: not again"

@@ -97,6 +97,24 @@ def test_best_parameters_reproduce_the_best_trial_through_kedro_run_config(
     )
 
 
+def test_enqueue_defaults_trains_the_experiments_own_values_first(project: Path):
+    run_study(project, tune={"enqueue_defaults": True, "n_trials": 2})
+    table = trials(project)
+    assert list(table["origin"]) == ["defaults", "sampled"]
+    own = table.iloc[0]
+    # conf/base/parameters_wildfire.yml's values (conf/test leaves them alone).
+    assert own["training.learning_rate"] == pytest.approx(0.001)
+    assert own["training.batch_size"] == 32
+    assert json.loads(own["model.hidden_units"]) == [32, 16]
+    assert own["model.dropout"] == pytest.approx(0.3)
+    assert own["model.l2"] == pytest.approx(0.001)
+    assert own["epochs"] == 2, "the epoch cap applies to the default trial too"
+    run_study(project, tune={"enqueue_defaults": True, "n_trials": 3})
+    resumed = trials(project)
+    assert list(resumed["origin"]) == ["defaults", "sampled", "sampled"]
+    assert list(resumed["state"]) == ["COMPLETE"] * 3
+
+
 def test_a_pruner_prunes_trials_per_epoch(project: Path):
     # val_loss is never below 0.01: a threshold pruner stops each trial at its
     # first reported epoch.

@@ -132,6 +132,10 @@ class StudyConfig(Strict):
     sampler: SamplerConfig = SamplerConfig()
     pruner: PrunerConfig = PrunerConfig()
     search_space: dict[str, Distribution] = Field(default_factory=dict)
+    # Queue the experiment's own values of the searched parameters as a trial
+    # before any sampled one, so the study's best reads against the default
+    # configuration trained under the same epoch cap.
+    enqueue_defaults: bool = False
     seeds: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=lambda: [0, 1, 2, 3, 4], min_length=2
     )
@@ -139,9 +143,12 @@ class StudyConfig(Strict):
     def fingerprint(self, experiment_params: dict[str, Any]) -> str:
         """Eight hex digits naming what makes trials comparable: the space, objective,
         sampler, pruner, epoch cap and the experiment's parameters (not n_trials,
-        timeout or seeds, which a resumed study may change)."""
+        timeout, seeds or enqueue_defaults, which a resumed study may change)."""
         identity = self.model_dump(
-            mode="json", exclude={"study_name", "storage", "n_trials", "timeout", "seeds"}
+            mode="json",
+            exclude={
+                "study_name", "storage", "n_trials", "timeout", "seeds", "enqueue_defaults"
+            },
         )
         text = json.dumps([identity, experiment_params], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:8]

@@ -110,6 +110,35 @@ def epoch_cap(config: StudyConfig, tree: Mapping[str, Any]) -> dict[str, Any]:
     return {config.epochs_parameter: min(int(epochs), config.max_epochs)}
 
 
+def default_values(
+    config: StudyConfig, schema: type[BaseModel] | None, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The experiment's own value of each searched path, as Optuna stores it (JSON
+    text for a non-scalar choice), ready for ``Study.enqueue_trial``."""
+    full = _with_defaults(schema, params)
+    values = {}
+    for path, distribution in config.search_space.items():
+        value = get_path(full, path)
+        choices = distribution.choices or []
+        if distribution.type == "categorical" and not all(map(_is_scalar, choices)):
+            value = json.dumps(value)
+        values[path] = value
+    return values
+
+
+def _outside(distribution: Distribution, value: Any) -> str | None:
+    """Why ``value`` cannot be a trial of ``distribution`` (None when it can)."""
+    if distribution.type == "categorical":
+        if value not in (distribution.choices or []):
+            return f"not one of the choices {distribution.choices}"
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"not a number inside [{distribution.low}, {distribution.high}]"
+    if not float(distribution.low) <= value <= float(distribution.high):
+        return f"outside the range [{distribution.low}, {distribution.high}]"
+    return None
+
+
 def validate_experiment(
     schema: type[BaseModel] | None, tree: Mapping[str, Any], name: str
 ) -> None:
@@ -154,6 +183,14 @@ def check_search_space(
                 f"parameters: {sorted(_leaves(full))}"
             )
             continue
+        own = get_path(full, path)
+        reason = _outside(distribution, own) if config.enqueue_defaults else None
+        if reason:
+            problems.append(
+                f"{field}: enqueue_defaults queues the experiment's own value "
+                f"{own!r} as a trial, but it is {reason}; widen the search space "
+                "or set enqueue_defaults: false"
+            )
         for value in distribution.candidates():
             try:
                 if schema is not None:

@@ -30,6 +30,7 @@ from dl_experiments.studies.observers import current_observers
 from dl_experiments.studies.space import (
     MISSING,
     decode,
+    default_values,
     epoch_cap,
     get_path,
     merged,
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED)
 WORKER_ATTR = "worker"
 OVERRIDES_ATTR = "overrides"
+# "defaults" on the trial that enqueue_defaults queued; sampled trials have none.
+ORIGIN_ATTR = "origin"
 
 
 def worker_name() -> str:
@@ -215,6 +218,16 @@ def _fail_stale_trials(study: optuna.Study) -> None:
             continue
 
 
+def _enqueue_defaults(study: optuna.Study, values: dict[str, Any]) -> None:
+    """Queue the default configuration's trial unless the study already holds one
+    that finished, runs or waits (a failed one, cut short by Ctrl-C, is queued
+    again)."""
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state != TrialState.FAIL and trial.user_attrs.get(ORIGIN_ATTR) == "defaults":
+            return
+    study.enqueue_trial(values, user_attrs={ORIGIN_ATTR: "defaults"})
+
+
 def _budget_used(study: optuna.Study, below: int | None = None) -> int:
     trials = study.get_trials(deepcopy=False, states=(*COUNTED, TrialState.RUNNING))
     return sum(
@@ -306,6 +319,8 @@ def run_study(
     study.set_user_attr("experiment", experiment.name)
     study.set_user_attr("objective", config.objective.metric)
     _fail_stale_trials(study)
+    if config.enqueue_defaults:
+        _enqueue_defaults(study, default_values(config, experiment.schema, base))
     training = experiment.training_slice()
     cap = epoch_cap(config, base)
     worker = worker_name()
@@ -356,6 +371,7 @@ def trials_table(study: optuna.Study, config: StudyConfig) -> pd.DataFrame:
             "seconds": trial.user_attrs.get("seconds"),
             "cpu_seconds": trial.user_attrs.get("cpu_seconds"),
             "worker": trial.user_attrs.get(WORKER_ATTR),
+            "origin": trial.user_attrs.get(ORIGIN_ATTR, "sampled"),
             "started": trial.datetime_start.isoformat() if trial.datetime_start else None,
         }
         for path in config.search_space:
