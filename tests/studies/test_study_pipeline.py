@@ -55,7 +55,7 @@ def test_study_writes_trials_best_parameters_seeds_and_report(tuned_wildfire: Pa
     report = latest(tuned_wildfire, "data/08_reporting/wildfire_tune/report.html").read_text()
     for text in ("wildfire: study report", "seed statistics", "best parameters", "trials"):
         assert text in report
-    assert report.count("data:image/png;base64,") == 4
+    assert report.count("data:image/png;base64,") == 5
     config = yaml.safe_load(
         latest(tuned_wildfire, "data/08_reporting/wildfire_tune/best_run_config.yml").read_text()
     )

@@ -1,6 +1,6 @@
-"""A study's figures: Optuna's own optimisation history, parameter importances and
-parallel coordinates, and the seeds' spread of each test metric beside the
-baselines."""
+"""A study's figures: Optuna's own optimisation history, per-epoch learning curves
+(pruned trials included), parameter importances and parallel coordinates, and the
+seeds' spread of each test metric beside the baselines."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def _figure_of(axes: object) -> Figure:
 
 
 def study_figures(study: optuna.Study) -> dict[str, Figure]:
-    """``optimization_history``, ``param_importances`` and ``parallel_coordinate``."""
+    """``optimization_history``, ``intermediate_values`` (each trial's objective per
+    epoch, where pruning shows), ``param_importances`` and ``parallel_coordinate``."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     figures: dict[str, Figure] = {}
     with warnings.catch_warnings():
@@ -45,6 +46,14 @@ def study_figures(study: optuna.Study) -> dict[str, Figure]:
         else:
             figures["optimization_history"] = _note(
                 "Optimization history", "no complete trial yet"
+            )
+        if any(t.intermediate_values for t in study.get_trials(deepcopy=False)):
+            figures["intermediate_values"] = _figure_of(
+                optuna_plots.plot_intermediate_values(study)
+            )
+        else:
+            figures["intermediate_values"] = _note(
+                "Intermediate values", "no trial has reported an epoch yet"
             )
         searched = {name for t in complete for name in t.params}
         if len(complete) >= 2 and len(searched) >= 1:

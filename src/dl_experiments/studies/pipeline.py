@@ -26,7 +26,12 @@ from dl_experiments.annotations import Figure
 from dl_experiments.studies.config import StudyConfig
 from dl_experiments.studies.experiment import Experiment
 
-STUDY_FIGURES = ("optimization_history", "param_importances", "parallel_coordinate")
+STUDY_FIGURES = (
+    "optimization_history",
+    "intermediate_values",
+    "param_importances",
+    "parallel_coordinate",
+)
 
 
 def _short(experiment: Experiment, name: str) -> str:
