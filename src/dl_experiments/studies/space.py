@@ -59,6 +59,14 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
+def _as_json(distribution: Distribution) -> bool:
+    """Whether Optuna keeps this distribution's choices as JSON text: categorical
+    choices that are not all scalars (its storages keep scalars only)."""
+    return distribution.type == "categorical" and not all(
+        _is_scalar(choice) for choice in distribution.choices or []
+    )
+
+
 def suggest(trial: Any, path: str, distribution: Distribution) -> Any:
     """Ask an Optuna trial for the value of ``path``.
 
@@ -82,7 +90,7 @@ def suggest(trial: Any, path: str, distribution: Distribution) -> Any:
             step=int(distribution.step or 1),
         )
     choices = list(distribution.choices or [])
-    if all(_is_scalar(choice) for choice in choices):
+    if not _as_json(distribution):
         return trial.suggest_categorical(path, choices)
     return json.loads(trial.suggest_categorical(path, [json.dumps(c) for c in choices]))
 
@@ -90,12 +98,7 @@ def suggest(trial: Any, path: str, distribution: Distribution) -> Any:
 def decode(path: str, value: Any, config: StudyConfig) -> Any:
     """A trial's stored value of ``path`` as the parameter value (JSON choices decoded)."""
     distribution = config.search_space.get(path)
-    if (
-        distribution is not None
-        and distribution.type == "categorical"
-        and not all(_is_scalar(choice) for choice in distribution.choices or [])
-        and isinstance(value, str)
-    ):
+    if distribution is not None and _as_json(distribution) and isinstance(value, str):
         return json.loads(value)
     return value
 
@@ -119,10 +122,7 @@ def default_values(
     values = {}
     for path, distribution in config.search_space.items():
         value = get_path(full, path)
-        choices = distribution.choices or []
-        if distribution.type == "categorical" and not all(map(_is_scalar, choices)):
-            value = json.dumps(value)
-        values[path] = value
+        values[path] = json.dumps(value) if _as_json(distribution) else value
     return values
 
 
