@@ -128,3 +128,24 @@ def test_a_perfect_model_gives_figures_without_examples(images):
 def test_predictions_and_images_must_line_up(predictions, images):
     with pytest.raises(ValueError, match="10 predictions for 9 images"):
         image_figures(predictions, images[:9], NAMES)
+
+
+def test_the_network_figure_draws_the_network_inside_test_time_shifts():
+    from dl_experiments.config import CNNConfig  # noqa: PLC0415
+    from dl_experiments.evaluation.figures import plot_network  # noqa: PLC0415
+    from dl_experiments.modelling.builders import (  # noqa: PLC0415
+        build_cnn,
+        with_test_time_shifts,
+    )
+
+    network = build_cnn((12, 12), 3, CNNConfig(conv_blocks=[{"filters": 4}]))
+    plain = plot_network(network)
+    shifted = plot_network(with_test_time_shifts(network, [(1, 0), (0, 1)]))
+    boxes = [
+        [text.get_text() for text in figure.axes[0].texts if "(" in text.get_text()]
+        for figure in (plain, shifted)
+    ]
+    assert boxes[0] == boxes[1] and any("block1_conv1" in text for text in boxes[0])
+    assert "mean over 3 views" in shifted.axes[0].get_title()
+    assert "views" not in plain.axes[0].get_title()
+    plt.close("all")

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from dl_experiments.config import CNNConfig, MLPConfig, TrainingConfig
-from dl_experiments.modelling.builders import build_cnn, build_mlp, ensemble_mean
+from dl_experiments.modelling.builders import (
+    build_cnn,
+    build_mlp,
+    ensemble_mean,
+    with_test_time_shifts,
+)
 from dl_experiments.modelling.cost import multiply_adds
 from dl_experiments.modelling.training import train_keras_model
 
@@ -131,3 +136,25 @@ def test_a_strided_first_convolution_halves_the_resolution_of_its_block():
     assert model.get_layer("block1_conv1").output.shape == (None, 14, 14, 8)
     assert model.get_layer("block2_conv1").strides == (1, 1)
     assert model.get_layer("block2_pool").output.shape == (None, 7, 7, 16)
+
+
+def test_test_time_shifts_average_the_network_over_moved_copies(tmp_path):
+    images = RNG.integers(0, 256, size=(16, 12, 12, 1), dtype=np.uint8)
+    network = build_cnn((12, 12), 3, CNNConfig(conv_blocks=[{"filters": 4}], dense_units=[8]))
+    shifts = [(1, 0), (0, -2)]
+    shifted = _saved_and_loaded(with_test_time_shifts(network, shifts), tmp_path)
+    down = np.zeros_like(images)
+    down[:, 1:] = images[:, :-1]  # one row down, the top row zero
+    left = np.zeros_like(images)
+    left[:, :, :-2] = images[:, :, 2:]  # two columns left, the right two zero
+    expected = np.mean(
+        [network.predict(view, verbose=0) for view in (images, down, left)], axis=0
+    )
+    np.testing.assert_allclose(shifted.predict(images, verbose=0), expected, rtol=1e-5)
+    assert with_test_time_shifts(network, []) is network
+
+
+@pytest.mark.parametrize("shifts", [[[0, 0]], [[1, 0], [1, 0]], [[5, 0]]])
+def test_test_time_shifts_must_be_distinct_small_moves(shifts):
+    with pytest.raises(ValueError, match="test_time_shifts"):
+        CNNConfig(conv_blocks=[{"filters": 4}], test_time_shifts=shifts)

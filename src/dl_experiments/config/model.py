@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from dl_experiments.config.base import DropoutRate, PositiveInt, Strict
 
 Activation = Literal["relu", "elu", "gelu", "selu", "tanh", "swish", "leaky_relu"]
 OptimizerName = Literal["adam", "adamw", "nadam", "rmsprop", "sgd"]
 StrategyName = Literal["default", "mirrored", "multi_worker_mirrored"]
+ShiftPixels = Annotated[int, Field(ge=-4, le=4)]
 
 
 class PeriodicEmbeddingConfig(Strict):
@@ -81,6 +82,20 @@ class CNNConfig(Strict):
     dropout: DropoutRate = 0.0
     global_pooling: bool = False
     augmentation: AugmentationConfig = AugmentationConfig()
+    # Test-time augmentation: the saved model averages its class probabilities over
+    # the image and its copies moved by each (rows, cols) here, zero-filled; training
+    # is unchanged, and each shift adds one forward pass per image when scoring.
+    test_time_shifts: list[tuple[ShiftPixels, ShiftPixels]] = Field(default_factory=list)
+
+    @field_validator("test_time_shifts")
+    @classmethod
+    def _distinct_shifts(cls, shifts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        if (0, 0) in shifts or len(set(shifts)) < len(shifts):
+            raise ValueError(
+                f"{[list(s) for s in shifts]}: expected distinct (rows, cols) shifts "
+                "other than [0, 0] (the image itself always counts)"
+            )
+        return shifts
 
 
 class EarlyStoppingConfig(Strict):

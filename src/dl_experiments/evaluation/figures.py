@@ -184,8 +184,16 @@ def plot_network(model: KerasModel) -> Figure:
     """A diagram of the network drawn with matplotlib alone (no Graphviz needed).
 
     One box per layer, top to bottom, with its name, type, output shape and
-    parameter count; trainable and total parameters in the title.
+    parameter count; trainable and total parameters in the title. A model that
+    wraps one trained network (test-time shifts) is drawn as that network, and the
+    title says over how many views it is averaged.
     """
+    wrapped = [layer for layer in model.layers if hasattr(layer, "layers")]
+    views = ""
+    if len(wrapped) == 1:
+        averaged = model.layers[-1].input
+        calls = len(averaged) if isinstance(averaged, list) else 1
+        model, views = wrapped[0], f"\nscored as the mean over {calls} views (test-time shifts)"
     layers = model.layers
     height = 0.62 * len(layers) + 1.2
     fig, ax = plt.subplots(figsize=(7.5, height))
@@ -221,7 +229,8 @@ def plot_network(model: KerasModel) -> Figure:
             )
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     ax.set_title(
-        f"{model.name}: {model.count_params():,} parameters ({trainable:,} trainable)",
+        f"{model.name}: {model.count_params():,} parameters ({trainable:,} trainable)"
+        f"{views}",
         fontsize=11,
     )
     fig.tight_layout()

@@ -228,3 +228,30 @@ def build_cnn(
             x = layers.Dropout(config.dropout, name=f"dense_{index}_dropout")(x)
     outputs = output_layer("multiclass", n_classes)(x)
     return keras.Model(inputs, outputs, name="cnn")
+
+
+def _moved(images: keras.KerasTensor, rows: int, cols: int, label: str) -> keras.KerasTensor:
+    """``images`` moved ``rows`` down and ``cols`` right (negative: up, left), zero-filled."""
+    padded = layers.ZeroPadding2D(
+        ((max(rows, 0), max(-rows, 0)), (max(cols, 0), max(-cols, 0))), name=f"{label}_pad"
+    )(images)
+    return layers.Cropping2D(
+        ((max(-rows, 0), max(rows, 0)), (max(-cols, 0), max(cols, 0))), name=f"{label}_crop"
+    )(padded)
+
+
+def with_test_time_shifts(model: keras.Model, shifts: list[tuple[int, int]]) -> keras.Model:
+    """``model`` scoring the mean of its outputs on the image and its shifted copies.
+
+    Built from Keras' own padding, cropping and averaging layers around the trained
+    network (shared, not copied), so the saved file loads in safe mode; with no
+    shifts the model is returned as it is.
+    """
+    if not shifts:
+        return model
+    inputs = keras.Input(shape=model.input_shape[1:], name="image")
+    views = [model(inputs)]
+    for index, (rows, cols) in enumerate(shifts, start=1):
+        views.append(model(_moved(inputs, rows, cols, f"shift{index}")))
+    mean = layers.Average(name="test_time_mean")(views)
+    return keras.Model(inputs, mean, name=f"{model.name}_test_time_shifts")

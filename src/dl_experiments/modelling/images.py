@@ -35,16 +35,21 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
     select the two parts, so no float copy of the data set is ever made. The
     tf.data pipeline (cache, seeded shuffle, batch, augmentation, prefetch) is the
     shared one of ``train_keras_model``; extra callbacks come from
-    ``modelling.callbacks``.
+    ``modelling.callbacks``. With ``model.test_time_shifts`` the returned model
+    averages the trained network over the shifted copies of each image, and the
+    history records its validation accuracy with and without them.
     """
     from dl_experiments.modelling.augmentation import image_augmenter  # noqa: PLC0415
-    from dl_experiments.modelling.builders import build_cnn  # noqa: PLC0415
+    from dl_experiments.modelling.builders import (  # noqa: PLC0415
+        build_cnn,
+        with_test_time_shifts,
+    )
     from dl_experiments.modelling.training import train_keras_model  # noqa: PLC0415
 
     images = with_channel_axis(images)
     labels = np.asarray(labels, dtype=np.int64)
     train, validation = split["train"], split["validation"]
-    return train_keras_model(
+    trained, history = train_keras_model(
         lambda: build_cnn(images.shape[1:3], len(class_names), model),
         "multiclass",
         (images[train], labels[train]),
@@ -53,6 +58,21 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
         seed,
         augment=image_augmenter(model.augmentation, seed),
     )
+    if not model.test_time_shifts:
+        return trained, history
+    shifted = with_test_time_shifts(trained, [tuple(s) for s in model.test_time_shifts])
+    scores = {}
+    for key, scorer in (("without", trained), ("with", shifted)):
+        scored = predict_images(scorer, images[validation], labels[validation])
+        probabilities = scored.drop(columns="y_true").to_numpy()
+        scores[key] = float((probabilities.argmax(axis=1) == scored["y_true"]).mean())
+    # What the shifts give, on the validation images (the test images stay unseen).
+    history["test_time_shifts"] = {
+        "views": len(model.test_time_shifts) + 1,
+        "val_accuracy_without": round(scores["without"], 6),
+        "val_accuracy_with": round(scores["with"], 6),
+    }
+    return shifted, history
 
 
 def predict_images(

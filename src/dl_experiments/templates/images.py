@@ -127,6 +127,7 @@ def evaluate_images(
         "samples_per_second",
         "multiply_adds_per_sample",
         "parameters",
+        "test_time_shifts",
     )
     training = {key: training_history[key] for key in keys if key in training_history}
     return metrics | {"training": training}

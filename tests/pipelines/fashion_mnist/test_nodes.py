@@ -14,6 +14,7 @@ from dl_experiments.config import (
     ValidationSplitConfig,
 )
 from dl_experiments.modelling.baselines import fit_pixel_baselines
+from dl_experiments.modelling.cost import multiply_adds
 from dl_experiments.modelling.images import predict_images, train_image_classifier
 from dl_experiments.templates import images as nodes
 from dl_experiments.validation import DataValidationError
@@ -259,3 +260,23 @@ def test_evaluate_reports_named_classes_top2_log_loss_and_training_cost(trained)
     assert result["log_loss"] > 0
     assert metrics["training"]["epochs_run"] == 6
     assert metrics["training"]["training_seconds"] == history["training_seconds"]
+
+
+def test_test_time_shifts_wrap_the_trained_network_and_are_scored_on_validation():
+    images, labels = labelled(30)
+    split = nodes.split_training_images(labels, DATA, split_of(0.2), 0)
+    shifted = MODEL.model_copy(update={"test_time_shifts": [(0, 1), (0, -1)]})
+    model, history = train_image_classifier(
+        images, labels, split, NAMES, shifted, TRAINING, seed=0
+    )
+    network = model.get_layer("cnn")
+    record = history["test_time_shifts"]
+    assert record["views"] == 3
+    validation = split["validation"]
+    for key, scorer in (("val_accuracy_without", network), ("val_accuracy_with", model)):
+        scored = predict_images(scorer, images[validation], labels[validation])
+        accuracy = (scored.filter(like="proba_").to_numpy().argmax(1) == scored["y_true"]).mean()
+        assert record[key] == pytest.approx(accuracy, abs=1e-6), key
+    assert history["multiply_adds_per_sample"] == multiply_adds(network)
+    metrics = nodes.evaluate_images(predict_images(model, images, labels), history, DATA)
+    assert metrics["training"]["test_time_shifts"] == record

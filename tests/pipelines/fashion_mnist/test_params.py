@@ -37,6 +37,8 @@ def test_the_test_environment_subsamples_and_trains_one_epoch():
         ({"data": {"clas_names": ["a", "b"]}}, "fashion_mnist.data.clas_names: unknown"),
         ({"split": {"validation_size": 1.5}}, "fashion_mnist.split.validation_size"),
         ({"model": {"conv_blocks": []}}, "fashion_mnist.model.conv_blocks"),
+        ({"model": {"test_time_shifts": [[0, 0]]}}, "fashion_mnist.model.test_time_shifts"),
+        ({"model": {"test_time_shifts": [[0, 9]]}}, "fashion_mnist.model.test_time_shifts"),
         ({"reporting": {"examples_per_pair": 0}}, "fashion_mnist.reporting.examples_per_pair"),
         (
             {"baselines": {"logistic_regression": {"C": 0}}},
