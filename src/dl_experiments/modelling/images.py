@@ -60,7 +60,7 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
     )
     if not model.test_time_shifts:
         return trained, history
-    shifted = with_test_time_shifts(trained, [tuple(s) for s in model.test_time_shifts])
+    shifted = with_test_time_shifts(trained, model.test_time_shifts)
     scores = {}
     for key, scorer in (("without", trained), ("with", shifted)):
         scored = predict_images(scorer, images[validation], labels[validation])
