@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
+    classification_report,
     confusion_matrix,
     log_loss,
     precision_recall_fscore_support,
@@ -59,9 +60,12 @@ def classification_metrics(
     y_true = np.asarray(y_true).astype(np.int64).reshape(-1)
     probabilities = np.clip(as_probabilities(scores, n_classes), 0.0, 1.0)
     y_pred = predict_labels(probabilities, threshold)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
+    # Per class, keyed by label index (class names could clash with the report's
+    # own keys such as "accuracy"): precision, recall, f1-score, support.
+    per_class = classification_report(
+        y_true, y_pred, labels=labels, output_dict=True, zero_division=0
     )
+    by_label = [per_class[str(label)] for label in labels]
     present = np.unique(y_true)
     metrics: dict[str, Any] = {
         "n_samples": int(len(y_true)),
@@ -71,9 +75,9 @@ def classification_metrics(
         metrics |= {
             "positive_class": class_names[1],
             "threshold": float(threshold),
-            "precision": _number(precision[1]),
-            "recall": _number(recall[1]),
-            "f1": _number(f1[1]),
+            "precision": _number(by_label[1]["precision"]),
+            "recall": _number(by_label[1]["recall"]),
+            "f1": _number(by_label[1]["f1-score"]),
         }
     for average in ("macro", "weighted"):
         p, r, f, _ = precision_recall_fscore_support(
@@ -113,12 +117,12 @@ def classification_metrics(
     )
     metrics["per_class"] = {
         name: {
-            "precision": _number(precision[i]),
-            "recall": _number(recall[i]),
-            "f1": _number(f1[i]),
-            "support": int(support[i]),
+            "precision": _number(scores["precision"]),
+            "recall": _number(scores["recall"]),
+            "f1": _number(scores["f1-score"]),
+            "support": int(scores["support"]),
         }
-        for i, name in enumerate(class_names)
+        for name, scores in zip(class_names, by_label, strict=True)
     }
     metrics["confusion_matrix"] = {
         "labels": list(class_names),
