@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dl_experiments.evaluation.headline import headline
 
 
 def test_regression_ranks_baselines_lower_is_better():
     head = headline(
         {
+            "task": "regression",
             "model": {"n_samples": 10, "rmse": 0.5, "mae": 0.4, "r2": 0.8, "mse": 0.25},
             "baselines": {
                 "mean_predictor": {"rmse": 1.1, "mae": 0.9, "r2": 0.0},
@@ -32,6 +35,7 @@ def test_regression_ranks_baselines_lower_is_better():
 def test_binary_classification_higher_is_better():
     head = headline(
         {
+            "task": "binary",
             "model": {"positive_class": "fire", "roc_auc": 0.55, "accuracy": 0.5},
             "baselines": {
                 "majority_class": {"roc_auc": 0.5, "accuracy": 0.52},
@@ -46,7 +50,12 @@ def test_binary_classification_higher_is_better():
 
 
 def test_without_baselines_the_reading_says_so():
-    head = headline({"model": {"accuracy": 0.9, "f1_macro": 0.88, "n_samples": 500}})
+    head = headline(
+        {
+            "task": "multiclass",
+            "model": {"accuracy": 0.9, "f1_macro": 0.88, "n_samples": 500},
+        }
+    )
     assert head.task == "multiclass"
     assert head.best_baseline is None
     assert head.reading() == (
@@ -58,6 +67,7 @@ def test_without_baselines_the_reading_says_so():
 def test_multiclass_ranks_baselines_by_accuracy():
     head = headline(
         {
+            "task": "multiclass",
             "model": {
                 "accuracy": 0.9,
                 "f1_macro": 0.89,
@@ -81,3 +91,27 @@ def test_multiclass_ranks_baselines_by_accuracy():
         "The model beats the best baseline (logistic_regression) on test accuracy: "
         "0.9 against 0.84, a difference of 0.06 on 500 test samples."
     )
+
+
+def test_the_task_kind_is_read_not_guessed():
+    """Metrics that look binary (``positive_class``) but say ``multiclass`` get the
+    multi-class headline; metrics without a ``task`` are an error naming the key."""
+    head = headline(
+        {"task": "multiclass", "model": {"positive_class": "x", "accuracy": 0.7}}
+    )
+    assert head.task == "multiclass"
+    assert head.metrics == ("accuracy",)
+    with pytest.raises(ValueError, match="no 'task' key"):
+        headline({"model": {"r2": 0.5, "rmse": 0.3}})
+
+
+def test_a_metric_declared_lower_is_better_ranks_baselines_that_way():
+    head = headline(
+        {
+            "task": "multiclass",
+            "model": {"log_loss": 0.4},
+            "baselines": {"a": {"log_loss": 0.9}, "b": {"log_loss": 0.5}},
+        }
+    )
+    assert head.best_baseline == "b"
+    assert head.reading().startswith("The model beats the best baseline (b)")

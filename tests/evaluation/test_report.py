@@ -17,6 +17,11 @@ from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
 from matplotlib import pyplot as plt
 
+from dl_experiments.datasets.figure_dataset import (
+    FigureDataset,
+    not_drawn,
+    not_drawn_reason,
+)
 from dl_experiments.evaluation.report import (
     RESERVED,
     build_report,
@@ -30,6 +35,7 @@ from dl_experiments.templates.reporting import with_report
 matplotlib.use("Agg")
 
 METRICS = {
+    "task": "binary",
     "model": {
         "n_samples": 10,
         "accuracy": 0.8125,
@@ -124,10 +130,26 @@ def test_report_opens_with_the_headline_then_figures_then_collapsed_tables():
 
 
 def test_report_without_baselines_says_so():
-    html = build_report({}, {"model": {"accuracy": 0.9}})
+    html = build_report({}, {"task": "multiclass", "model": {"accuracy": 0.9}})
     assert "no baseline to compare with yet" in html
     assert "No baseline has been run for this experiment." in html
     assert "<dd>unknown</dd>" in html  # no run id outside a Kedro run
+
+
+def test_a_figure_not_drawn_shows_its_reason_and_no_image(tmp_path):
+    """A figure that does not apply (an error map without map columns) is saved
+    as a "not drawn" PNG; the report says why instead of embedding it."""
+    dataset = FigureDataset(filepath=str(tmp_path / "error_map.png"))
+    dataset.save(not_drawn("no map columns (evaluation.map is not set)"))
+    saved = dataset.load()
+    assert not_drawn_reason(saved) == "no map columns (evaluation.map is not set)"
+    assert not_drawn_reason(png("red")) is None
+    html = build_report({}, METRICS, error_map=saved, network=png("blue"))
+    assert embedded_images(html) == [png("blue")]
+    assert (
+        "<p class='not-drawn' id='figure-error_map'>error map: not drawn, no map "
+        "columns (evaluation.map is not set)</p>" in html
+    )
 
 
 def test_report_rejects_a_figure_that_is_not_png_bytes():

@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from kedro.validation.exceptions import (
     ParameterValidationError as KedroParameterValidationError,
 )
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from dl_experiments import tasks
 
 Fraction = Annotated[float, Field(gt=0, lt=1)]
 DropoutRate = Annotated[float, Field(ge=0, lt=1)]
 PositiveInt = Annotated[int, Field(gt=0)]
 Seed = Annotated[int, Field(ge=0)]
-Task = Literal["binary", "multiclass", "regression"]
+
+
+def _registered_kind(name: str) -> str:
+    tasks.kind(name)  # a ValueError naming the registered kinds
+    return name
+
+
+# A registered task kind's name (``tasks.REGISTERED``).
+Task = Annotated[str, AfterValidator(_registered_kind)]
 
 
 class Strict(BaseModel):

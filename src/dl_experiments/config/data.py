@@ -61,10 +61,12 @@ class TableDataConfig(Strict):
 
 
 class TargetConfig(Strict):
-    """Where the label comes from.
+    """Where the label comes from, and which kind of task it makes (``tasks``).
 
     Binary targets are either a rule on a numeric column (``greater_than``) or a
-    label column and its ``positive_value``; regression targets are a column as is.
+    label column and its ``positive_value``; multi-class targets are a label
+    column whose values are ``class_names`` (or, when not given, the column's
+    ``allowed`` values in the schema); regression targets are a column as is.
     """
 
     column: str
@@ -85,15 +87,34 @@ class TargetConfig(Strict):
                 )
             if self.class_names is not None and len(self.class_names) != 2:
                 raise ValueError("a binary target has exactly 2 class_names")
+        elif self.greater_than is not None or self.positive_value is not None:
+            raise ValueError(
+                f"'greater_than' and 'positive_value' define a binary target; a "
+                f"{self.task} target uses the column as it is"
+            )
+        if self.task == "regression" and self.class_names is not None:
+            raise ValueError("a regression target has no class_names")
+        if self.class_names is not None:
+            if len(set(self.class_names)) != len(self.class_names):
+                raise ValueError(f"class_names {self.class_names} repeat a name")
+            if self.task == "multiclass" and len(self.class_names) < 3:
+                raise ValueError(
+                    f"a multiclass target has at least 3 class_names, got "
+                    f"{self.class_names}; two classes are task: binary"
+                )
         return self
 
     @property
     def labels(self) -> list[str]:
-        """(negative, positive) class names of a binary target, by default
-        ``not <column>`` and ``<column>``."""
+        """Class names in label order: for a binary target (negative, positive),
+        by default ``not <column>`` and ``<column>``; for a multi-class one
+        ``class_names`` (``TabularExperiment.class_names`` falls back to the
+        schema's allowed values)."""
         if self.class_names:
             return list(self.class_names)
-        return [f"not {self.column}", self.column]
+        if self.task == "binary":
+            return [f"not {self.column}", self.column]
+        return []
 
 
 class FeatureConfig(Strict):

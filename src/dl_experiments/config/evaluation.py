@@ -19,21 +19,26 @@ class ClassificationEvaluationConfig(Strict):
 class MapConfig(Strict):
     """The two columns that place a row on the error map (x, then y)."""
 
-    x: str = "Longitude"
-    y: str = "Latitude"
+    x: str
+    y: str
 
 
 class RegressionEvaluationConfig(Strict):
-    """How a regression model is judged and reported."""
+    """How a regression model is judged and reported.
 
-    # The target's unit for axis labels, and one target unit in the reporting
-    # currency (MedHouseVal is in units of $100,000).
-    target_unit: str = "$100,000"
-    unit_value: Annotated[float, Field(gt=0)] | None = 100_000.0
-    unit_name: str = "dollars"
-    target_cap: float | None = 5.00001
+    The defaults assume nothing of the data: no unit conversion, no cap on the
+    target and no map (``map: null`` draws no error map).
+    """
+
+    # The target's unit for axis labels (e.g. "$100,000"), and one target unit in
+    # a reporting unit: ``unit_value`` of ``unit_name`` (MedHouseVal is in units
+    # of $100,000: 100000 dollars).
+    target_unit: str = "target units"
+    unit_value: Annotated[float, Field(gt=0)] | None = None
+    unit_name: str = "units"
+    target_cap: float | None = None
     n_bins: Annotated[int, Field(ge=1)] = 10
-    map: MapConfig = MapConfig()
+    map: MapConfig | None = None
 
 
 class ImageReportConfig(Strict):

@@ -9,8 +9,11 @@ known kind needs no model of its own.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import model_validator
 
+from dl_experiments import tasks
 from dl_experiments.config.base import Seed, Strict
 from dl_experiments.config.baselines import ImageBaselinesConfig
 from dl_experiments.config.data import (
@@ -44,6 +47,33 @@ class TabularExperiment(Strict):
     training: TrainingConfig = TrainingConfig()
     predict: TablePredictConfig = TablePredictConfig()
 
+    @property
+    def kind(self) -> tasks.TaskKind:
+        """The task kind the target makes (``tasks``)."""
+        return tasks.kind(self.target.task)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _class_names_from_schema(cls, data: Any) -> Any:
+        """A multi-class target without ``class_names`` takes its column's
+        ``allowed`` values in the schema, so they are written once."""
+        if not isinstance(data, dict):
+            return data
+        target = data.get("target")
+        if not isinstance(target, dict) or target.get("task") != "multiclass":
+            return data
+        if target.get("class_names") is not None:
+            return data
+        schema = (data.get("data") or {}).get("schema") or (data.get("data") or {}).get(
+            "table_schema"
+        )
+        columns = schema.get("columns") if isinstance(schema, dict) else None
+        column = (columns or {}).get(target.get("column"))
+        allowed = column.get("allowed") if isinstance(column, dict) else None
+        if allowed:
+            data = {**data, "target": {**target, "class_names": [str(v) for v in allowed]}}
+        return data
+
     def derived_columns(self) -> list[str]:
         """Feature columns the pipeline derives (not read from the table)."""
         return []
@@ -73,6 +103,11 @@ class TabularExperiment(Strict):
                 f"target.column '{self.target.column}' is not a column of "
                 f"data.schema; declared columns: {list(declared)}"
             )
+        monitor = self.kind.check_monitor(
+            self.training.early_stopping.monitor, "training.early_stopping.monitor"
+        )
+        if monitor:
+            problems.append(monitor)
         return problems
 
     @model_validator(mode="after")
@@ -84,33 +119,56 @@ class TabularExperiment(Strict):
 
 
 class TabularClassification(TabularExperiment):
-    """A binary classifier on a table (wildfire): a sigmoid MLP and baselines."""
+    """A classifier on a table: binary (wildfire; a sigmoid MLP) or multi-class
+    (a softmax MLP), and baselines."""
 
     evaluation: ClassificationEvaluationConfig = ClassificationEvaluationConfig()
 
     @property
     def class_names(self) -> list[str]:
-        """(negative, positive) class names."""
+        """Class names in label order (binary: negative, positive)."""
         return self.target.labels
 
     @property
     def threshold(self) -> float:
-        """The probability above which a row is predicted positive."""
+        """The probability above which a row is predicted positive (binary)."""
         return self.evaluation.threshold
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
-        if self.target.task != "binary":
+        kind = self.kind
+        if not kind.has_classes:
             problems.append(
                 f"target.task '{self.target.task}': a tabular classification "
-                "experiment trains a binary classifier; expected 'binary'"
+                "experiment trains a classifier; expected 'binary' or 'multiclass'"
             )
+            return problems
         if self.model.members > 1:
             problems.append(
                 f"model.members = {self.model.members}: several members are trained "
-                "for regression only; expected 1 for a binary classifier"
+                f"for regression only; expected 1 for a {kind.name} classifier"
             )
+        if kind.name == "multiclass":
+            problems += self._multiclass_problems()
         return problems
+
+    def _multiclass_problems(self) -> list[str]:
+        column = self.data.table_schema.columns.get(self.target.column)
+        if not self.target.class_names:
+            return [
+                f"target.class_names: missing for the multiclass target "
+                f"'{self.target.column}'; expected the list of class names, or "
+                f"'allowed' values for the column in data.schema"
+            ]
+        if column is not None and column.allowed is not None:
+            allowed = [str(value) for value in column.allowed]
+            unknown = [name for name in allowed if name not in self.target.class_names]
+            if unknown:
+                return [
+                    f"target.class_names {self.target.class_names} lack the allowed "
+                    f"values {unknown} of column '{self.target.column}' in data.schema"
+                ]
+        return []
 
 
 class TabularRegression(TabularExperiment):
@@ -150,7 +208,10 @@ class TabularRegression(TabularExperiment):
                 "split.stratify: a continuous target cannot be stratified; "
                 "expected false"
             )
-        place = (self.evaluation.map.x, self.evaluation.map.y)
+        place = () if self.evaluation.map is None else (
+            self.evaluation.map.x,
+            self.evaluation.map.y,
+        )
         off_map = [column for column in place if column not in self.features.numeric]
         if off_map:
             problems.append(
@@ -175,6 +236,20 @@ class ImageClassification(Strict):
     predict: ImagePredictConfig = ImagePredictConfig()
 
     @property
+    def kind(self) -> tasks.TaskKind:
+        """Image classification (``tasks.image``)."""
+        return tasks.kind("image_classification")
+
+    @property
     def class_names(self) -> list[str]:
         """Label i of the data is ``class_names[i]``."""
         return list(self.data.class_names)
+
+    @model_validator(mode="after")
+    def _monitor_produced(self) -> ImageClassification:
+        problem = self.kind.check_monitor(
+            self.training.early_stopping.monitor, "training.early_stopping.monitor"
+        )
+        if problem:
+            raise ValueError(problem)
+        return self

@@ -1,9 +1,10 @@
 """Comparing runs: each headline metric across the saved versions of a metrics JSON.
 
 Works on ``{version: metrics dict}`` (``MetricsHistoryDataset``), offline and without
-any tracking service. Whether higher or lower is better is read from the metric's
-name (``loss``, ``rmse``, ``mae``, ``error``... are lower-is-better; a signed bias
-such as ``mean_error`` is best closest to zero), and can be set in parameters.
+any tracking service. Whether higher or lower is better comes from the task
+kinds' declaration of each metric (``tasks.metrics``); the parameters'
+``lower_is_better`` and ``closer_to_zero`` words decide only for metrics no kind
+declares.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from dl_experiments import tasks
 from dl_experiments.annotations import Figure
 from dl_experiments.config import ComparisonConfig, parse_params
 
@@ -34,10 +36,16 @@ def _config(options: ComparisonConfig | Mapping[str, Any] | None) -> ComparisonC
 def metric_direction(name: str, options: ComparisonConfig | None = None) -> Direction:
     """``"lower"``, ``"higher"`` or ``"zero"`` (best nearest 0) for a metric name.
 
-    The last dotted part of the name is matched whole against ``closer_to_zero``,
-    then split on ``_`` and matched word by word against ``lower_is_better``
-    (``log_loss``, ``rmse_dollars``, ``max_error``); anything else is higher.
+    A metric a task kind declares (``rmse_dollars`` is ``rmse`` in another unit,
+    ``cross_validation.models.mlp.roc_auc.mean`` is ``roc_auc``) takes the
+    contract's direction. Any other: the last dotted part of the name is matched
+    whole against ``closer_to_zero``, then split on ``_`` and matched word by word
+    against ``lower_is_better``; anything else is higher.
     """
+    try:
+        return tasks.direction(name)
+    except KeyError:
+        pass
     config = _config(options)
     leaf = name.rsplit(".", 1)[-1].lower()
     if leaf in config.closer_to_zero:

@@ -1,10 +1,10 @@
 """The few numbers a reader comes for: the model's headline test metrics beside the
 best baseline's, and one sentence reading them.
 
-Read from an experiment's ``metrics`` output (``{"model": {...}, "baselines":
-{name: {...}}}``); the task is told by the metrics themselves, so the end-of-run
-summary and the HTML report show the same headline for every experiment, with
-baselines whenever the experiment has any.
+Read from an experiment's ``metrics`` output (``{"task": <kind>, "model": {...},
+"baselines": {name: {...}}}``); which metrics are headline and which way is
+better come from the task kind (``tasks``), so the end-of-run summary and the
+HTML report show the same headline for every experiment.
 """
 
 from __future__ import annotations
@@ -12,25 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Headline metrics per task, the first one decides which baseline is "best".
-HEADLINE_METRICS = {
-    "regression": ("rmse", "mae", "r2"),
-    "binary": ("roc_auc", "average_precision", "f1", "accuracy"),
-    "multiclass": ("accuracy", "f1_macro", "top_2_accuracy", "log_loss"),
-}
-LOWER_IS_BETTER = {"rmse", "mae", "mse", "log_loss", "mape", "median_absolute_error"}
-LABELS = {
-    "rmse": "RMSE",
-    "mae": "MAE",
-    "r2": "R²",
-    "roc_auc": "ROC AUC",
-    "average_precision": "average precision",
-    "f1": "F1",
-    "accuracy": "accuracy",
-    "f1_macro": "macro F1",
-    "top_2_accuracy": "top-2 accuracy",
-    "log_loss": "log loss",
-}
+from dl_experiments import tasks
+from dl_experiments.tasks.metrics import LABELS
 
 
 @dataclass(frozen=True)
@@ -65,8 +48,8 @@ class Headline:
         base = self.baselines[self.best_baseline][metric]
         if base is None:
             return f"Test {label} {value:.4g}{samples}; the baselines have no {label}."
-        lower = metric in LOWER_IS_BETTER
-        better = value < base if lower else value > base
+        lower = tasks.direction(metric) == "lower"
+        better = tasks.is_better(metric, value, base)
         if value == base:
             verdict = "ties"
         elif better:
@@ -98,23 +81,24 @@ class Headline:
 def _rank_key(value: float | None, metric: str) -> float:
     if value is None:
         return float("inf")
-    return value if metric in LOWER_IS_BETTER else -value
+    return value if tasks.direction(metric) == "lower" else -value
 
 
-def task_of(model_metrics: dict[str, Any]) -> str:
-    """``regression``, ``binary`` or ``multiclass``, told by the metrics present."""
-    if "r2" in model_metrics:
-        return "regression"
-    if "positive_class" in model_metrics:
-        return "binary"
-    return "multiclass"
+def task_of(metrics: dict[str, Any]) -> str:
+    """The task kind an evaluation node wrote into its ``metrics`` (``task``)."""
+    if "task" not in metrics:
+        raise ValueError(
+            "metrics: no 'task' key; an experiment's evaluation writes the task kind "
+            f"beside 'model' and 'baselines' (found keys {sorted(metrics)})"
+        )
+    return str(metrics["task"])
 
 
 def headline(metrics: dict[str, Any]) -> Headline:
     """The headline of an experiment's ``metrics`` output."""
     model = metrics.get("model") or {}
-    task = task_of(model)
-    names = tuple(m for m in HEADLINE_METRICS[task] if m in model)
+    task = task_of(metrics)
+    names = tuple(m for m in tasks.kind(task).headline if m in model)
 
     def pick(values: dict[str, Any]) -> dict[str, float | None]:
         return {m: values.get(m) for m in names}

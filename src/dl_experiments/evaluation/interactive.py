@@ -83,9 +83,17 @@ def roc_pr_figure(
     if y_true.min() == y_true.max():
         fig.update_layout(title="ROC / PR: the test rows hold one class only")
         return fig
-    for name, raw in scores.items():
-        score = np.asarray(raw, dtype=np.float64).reshape(len(y_true), -1)[:, -1]
-        fpr, tpr, _ = roc_curve(y_true, score)
+    classes = int(y_true.max()) + 1
+    for model, raw in scores.items():
+        matrix = np.asarray(raw, dtype=np.float64).reshape(len(y_true), -1)
+        name = model
+        if matrix.shape[1] > 2:  # several classes: micro-averaged one-vs-rest
+            truth = np.eye(max(classes, matrix.shape[1]))[y_true.astype(np.int64)]
+            truth, score = truth[:, : matrix.shape[1]].ravel(), matrix.ravel()
+            name = f"{model}, micro-average"
+        else:
+            truth, score = y_true, matrix[:, -1]
+        fpr, tpr, _ = roc_curve(truth, score)
         fig.add_trace(
             go.Scatter(
                 x=_list(fpr),
@@ -97,8 +105,8 @@ def roc_pr_figure(
             row=1,
             col=1,
         )
-        precision, recall, _ = precision_recall_curve(y_true, score)
-        ap = average_precision_score(y_true, score)
+        precision, recall, _ = precision_recall_curve(truth, score)
+        ap = average_precision_score(truth, score)
         fig.add_trace(
             go.Scatter(
                 x=_list(recall),
@@ -133,10 +141,19 @@ def roc_pr_figure(
 
 
 def error_map_figure(
-    predictions: pd.DataFrame, positions: pd.DataFrame, unit: str = ""
+    predictions: pd.DataFrame, positions: pd.DataFrame | None, unit: str = ""
 ) -> go.Figure:
     """Absolute error of each test row at its position (the two columns of
-    ``positions``, x then y); hover shows the true and predicted values."""
+    ``positions``, x then y); hover shows the true and predicted values. Without
+    positions (no map columns configured) a figure that says so."""
+    if positions is None:
+        fig = go.Figure()
+        fig.update_layout(
+            title="No error map: evaluation.map names no map columns",
+            template="plotly_white",
+            height=200,
+        )
+        return fig
     x_name, y_name = positions.columns[:2]
     y_true = predictions["y_true"].to_numpy(np.float64)
     y_pred = predictions["prediction"].to_numpy(np.float64)

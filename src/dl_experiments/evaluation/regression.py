@@ -17,6 +17,8 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 from sklearn import metrics as skm
 
+from dl_experiments.datasets.figure_dataset import not_drawn
+
 
 def _number(value: float) -> float | None:
     value = float(value)
@@ -324,10 +326,31 @@ def plot_error_by_bin(
     return fig
 
 
+def _error_map(
+    coordinates: pd.DataFrame | None,
+    index: pd.Index,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    suffix: str,
+) -> Figure:
+    if coordinates is None:
+        return not_drawn("no map columns (evaluation.map is not set)")
+    x_column, y_column = coordinates.columns[:2]
+    located = coordinates.loc[index]
+    return plot_error_map(
+        located[x_column],
+        located[y_column],
+        np.abs(y_pred - y_true),
+        str(x_column),
+        str(y_column),
+        suffix,
+    )
+
+
 def regression_figures(
     predictions: pd.DataFrame,
     baseline_predictions: pd.DataFrame | None,
-    coordinates: pd.DataFrame,
+    coordinates: pd.DataFrame | None,
     cap: float | None = None,
     unit: str = "",
     n_bins: int = 10,
@@ -336,7 +359,7 @@ def regression_figures(
     baselines), absolute error on a map and error by decile of the true value.
 
     ``coordinates`` has two columns (x then y, e.g. longitude and latitude) and the
-    predictions' row ids as its index.
+    predictions' row ids as its index; without it the error map is "not drawn".
     """
     y_true = predictions["y_true"].to_numpy(np.float64)
     y_pred = predictions["prediction"].to_numpy(np.float64)
@@ -349,19 +372,10 @@ def regression_figures(
             scores = baselines[name].to_numpy(np.float64)
             residuals[str(name)] = scores - y_true
             bins[str(name)] = error_by_quantile_bin(y_true, scores, n_bins)
-    x_column, y_column = coordinates.columns[:2]
-    located = coordinates.loc[predictions.index]
     return {
         "predicted_vs_actual": plot_predicted_vs_actual(y_true, y_pred, cap, suffix),
         "residuals": plot_residuals(y_true, y_pred, suffix),
         "residual_histogram": plot_residual_histogram(residuals, suffix),
-        "error_map": plot_error_map(
-            located[x_column],
-            located[y_column],
-            np.abs(y_pred - y_true),
-            str(x_column),
-            str(y_column),
-            suffix,
-        ),
+        "error_map": _error_map(coordinates, predictions.index, y_true, y_pred, suffix),
         "error_by_decile": plot_error_by_bin(bins, suffix),
     }

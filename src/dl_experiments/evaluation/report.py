@@ -23,6 +23,7 @@ import pandas as pd
 
 from dl_experiments.config import as_plain
 from dl_experiments.config.base import parameters_hash
+from dl_experiments.datasets.figure_dataset import not_drawn_reason
 from dl_experiments.evaluation.headline import LABELS, headline
 from dl_experiments.nested import flatten
 
@@ -256,6 +257,13 @@ def _figures_section(figures: Mapping[str, bytes]) -> str:
                 f"report figure '{name}': expected the PNG bytes of a saved figure "
                 f"(a FigureDataset), got {type(png).__name__}"
             )
+        reason = not_drawn_reason(bytes(png))
+        if reason is not None:
+            parts.append(
+                f"<p class='not-drawn' id='figure-{escape(name)}'>"
+                f"{escape(_title(name))}: not drawn, {escape(reason)}</p>"
+            )
+            continue
         data = base64.b64encode(png).decode("ascii")
         parts.append(
             f"<figure id='figure-{escape(name)}'><figcaption>{escape(_title(name))}"

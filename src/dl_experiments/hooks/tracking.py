@@ -256,7 +256,7 @@ class WandbHook:
             "starting the run",
             TrackedRun.start,
             experiment,
-            (getattr(params, "class_names", None), getattr(params, "threshold", 0.5)),
+            _labels(params),
             init_args,
             config,
             self._settings(),
@@ -380,3 +380,14 @@ class WandbHook:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, "***") if self._api_key else text
+
+
+def _labels(params: Any) -> tuple[str | None, list[str] | None, float]:
+    """The task kind, class names and decision threshold a W&B run draws its
+    native charts with (``None`` kind: an experiment without test predictions)."""
+    kind = getattr(params, "kind", None)
+    return (
+        getattr(kind, "name", None),
+        getattr(params, "class_names", None),
+        getattr(params, "threshold", 0.5),
+    )

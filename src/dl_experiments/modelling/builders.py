@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from dl_experiments import tasks
 from dl_experiments.config.base import Task
 from dl_experiments.config.model import CNNConfig, MLPConfig, PeriodicEmbeddingConfig
 from dl_experiments.modelling.runtime import tensorflow
@@ -30,17 +31,18 @@ def _across_workers() -> bool:
 
 
 def output_layer(task: Task, n_classes: int) -> layers.Layer:
-    """The head for a task: 1 linear unit, 1 sigmoid unit, or ``n_classes`` softmax.
+    """The head the task kind declares: 1 linear unit, 1 sigmoid unit, or
+    ``n_classes`` softmax units (``tasks``).
 
     The head always computes in float32, so mixed precision never degrades the
     probabilities or the regression output.
     """
-    if task == "regression":
-        return layers.Dense(1, name="prediction", dtype="float32")
-    if task == "binary":
-        return layers.Dense(1, activation="sigmoid", name="probability", dtype="float32")
+    kind = tasks.kind(task)
     return layers.Dense(
-        n_classes, activation="softmax", name="probabilities", dtype="float32"
+        kind.output_units(n_classes),
+        activation=None if kind.activation == "linear" else kind.activation,
+        name=kind.output_name,
+        dtype="float32",
     )
 
 

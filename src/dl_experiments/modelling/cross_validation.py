@@ -10,23 +10,19 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from dl_experiments.config import (
-    FeatureConfig,
-    MLPConfig,
-    TableSchema,
-    TargetConfig,
-    TrainingConfig,
+from dl_experiments import tasks
+from dl_experiments.config import TabularClassification
+from dl_experiments.evaluation.classification import (
+    baseline_scores,
+    classification_metrics,
+    prediction_scores,
 )
-from dl_experiments.evaluation.classification import classification_metrics
-from dl_experiments.modelling.baselines import classification_baselines
 from dl_experiments.modelling.progress import format_duration, progress_label
 from dl_experiments.modelling.tabular import predict_tabular, train_tabular_model
 from dl_experiments.preprocessing.tabular import TARGET, fit_preprocessor, transform
 from dl_experiments.validation import DataValidationError
 
 logger = logging.getLogger(__name__)
-
-CV_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "average_precision")
 
 
 def _summary(values: list[float | None]) -> dict[str, Any]:
@@ -79,27 +75,21 @@ def _log_fold(
     )
 
 
-def cross_validate_classifier(  # noqa: PLR0913 - one experiment's settings
-    model_input: pd.DataFrame,
-    features: FeatureConfig,
-    schema: TableSchema,
-    target: TargetConfig,
-    model: MLPConfig,
-    training: TrainingConfig,
-    validation_size: float,
-    n_splits: int,
-    seed: int,
-    threshold: float = 0.5,
+def cross_validate_classifier(
+    model_input: pd.DataFrame, params: TabularClassification
 ) -> dict[str, Any]:
-    """Stratified k-fold CV over all rows for the MLP and the baselines.
+    """Stratified k-fold CV over all rows for the MLP and the task kind's baselines.
 
     In each fold the preprocessing is fitted on the fold's training rows only, the
-    MLP early-stops on a stratified ``validation_size`` slice of them, and every
-    model is scored on the held-out fold. Returns mean, std and per-fold values.
+    MLP early-stops on a stratified ``split.validation_size`` slice of them, and
+    every model is scored on the held-out fold with the kind's
+    ``cross_validation_metrics``. Returns mean, std and per-fold values.
     """
+    n_splits, seed, target = params.evaluation.cv_folds, params.seed, params.target
+    kind = tasks.kind(target.task)
     _check_fold_sizes(model_input, n_splits)
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    quiet = training.model_copy(update={"verbose": 0})
+    quiet = params.training.model_copy(update={"verbose": 0})
     class_names = target.labels
     scores: dict[str, dict[str, list]] = {}
     y = model_input[TARGET].to_numpy()
@@ -109,28 +99,33 @@ def cross_validate_classifier(  # noqa: PLR0913 - one experiment's settings
         dev, held = model_input.iloc[dev_idx], model_input.iloc[held_idx]
         fit, early_stop = train_test_split(
             dev,
-            test_size=validation_size,
+            test_size=params.split.validation_size,
             random_state=seed + fold,
             stratify=dev[TARGET],
         )
-        preprocessor = fit_preprocessor(fit, features, schema)
+        schema = params.data.table_schema
+        preprocessor = fit_preprocessor(fit, params.features, schema)
         with progress_label(label):
             mlp, _ = train_tabular_model(
-                fit, early_stop, preprocessor, target, model, quiet, seed + fold
+                fit, early_stop, preprocessor, target, params.model, quiet, seed + fold
             )
         fold_scores = {
-            "mlp": predict_tabular(mlp, preprocessor, held, "binary")["probability"]
+            "mlp": prediction_scores(predict_tabular(mlp, preprocessor, held, target.task))
         }
-        dev_preprocessor = fit_preprocessor(dev, features, schema)
+        dev_preprocessor = fit_preprocessor(dev, params.features, schema)
         x_dev, x_held = transform(dev_preprocessor, dev), transform(dev_preprocessor, held)
-        for name, baseline in classification_baselines(seed).items():
+        for name, baseline in kind.baselines(seed).items():
             baseline.fit(x_dev, dev[TARGET].to_numpy())
-            fold_scores[name] = baseline.predict_proba(x_held)[:, 1]
+            columns = kind.baseline_columns(name, baseline, x_held, len(class_names))
+            fold_scores[name] = baseline_scores(pd.DataFrame(columns))[name]
         for name, probability in fold_scores.items():
             metrics = classification_metrics(
-                held[TARGET].to_numpy(), np.asarray(probability), class_names, threshold
+                held[TARGET].to_numpy(),
+                np.asarray(probability),
+                class_names,
+                params.evaluation.threshold,
             )
-            for metric in CV_METRICS:
+            for metric in kind.cross_validation_metrics:
                 scores.setdefault(name, {}).setdefault(metric, []).append(metrics[metric])
         _log_fold(label, scores["mlp"], fold + 1, n_splits, time.perf_counter() - started)
     return {

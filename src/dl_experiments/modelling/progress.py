@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from dl_experiments import tasks
 from dl_experiments.config import TrainingConfig
 
 logger = logging.getLogger(__name__)
@@ -139,9 +140,7 @@ def make_progress_callback(
         def _track_best(self, epoch: int, value: float | None) -> None:
             if value is None or math.isnan(value):
                 return
-            higher = any(
-                key in monitor for key in ("acc", "auc", "precision", "recall")
-            )
+            higher = tasks.direction(monitor) == "higher"
             if self.best is None or (
                 value > self.best[1] if higher else value < self.best[1]
             ):

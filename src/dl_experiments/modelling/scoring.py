@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dl_experiments import tasks
 from dl_experiments.annotations import KerasModel, Preprocessor
+from dl_experiments.config.data import TargetConfig
 from dl_experiments.modelling.images import predict_images
 from dl_experiments.modelling.tabular import predict_tabular
 
@@ -26,40 +28,28 @@ def _with_versions(predictions: pd.DataFrame, versions: dict[str, str]) -> pd.Da
     return predictions
 
 
-def score_binary(  # noqa: PLR0913 - one scoring call
+def score_rows(  # noqa: PLR0913 - one scoring call
     model: KerasModel,
     preprocessor: Preprocessor,
     rows: pd.DataFrame,
     id_columns: list[str],
-    names: list[str],
-    threshold: float,
+    target: TargetConfig,
     versions: dict[str, str],
+    threshold: float = 0.5,
 ) -> pd.DataFrame:
-    """Per row: identifiers, both class probabilities, the predicted class at
-    ``threshold``, the threshold and the artifact versions."""
-    scores = predict_tabular(model, preprocessor, rows, "binary")["probability"].to_numpy()
-    positive = scores >= threshold
-    predictions = rows[id_columns].copy()
-    predictions[f"probability_{names[0]}"] = 1.0 - scores
-    predictions[f"probability_{names[1]}"] = scores
-    predictions["predicted_label"] = positive.astype(np.int64)
-    predictions["predicted_class"] = np.where(positive, names[1], names[0])
-    predictions["threshold"] = float(threshold)
-    return _with_versions(predictions, versions)
+    """Per row: identifiers, the task kind's answer (class probabilities, the
+    predicted label and class, at ``threshold`` for a binary target; or the
+    predicted value) and the artifact versions.
 
-
-def score_regression(
-    model: KerasModel,
-    preprocessor: Preprocessor,
-    rows: pd.DataFrame,
-    id_columns: list[str],
-    versions: dict[str, str],
-) -> pd.DataFrame:
-    """Per row: identifiers, the predicted value and the artifact versions."""
+    The scores come from ``predict_tabular``, the function the reporting stage
+    scores the test set with.
+    """
+    kind = tasks.kind(target.task)
+    scores = predict_tabular(model, preprocessor, rows, target.task)
+    columns = {name: scores[name].to_numpy() for name in scores.columns}
     predictions = rows[id_columns].copy()
-    predictions["prediction"] = predict_tabular(model, preprocessor, rows, "regression")[
-        "prediction"
-    ].to_numpy()
+    for name, values in kind.row_answer(columns, target.labels, threshold).items():
+        predictions[name] = values
     return _with_versions(predictions, versions)
 
 
@@ -77,22 +67,12 @@ def score_images(
     The probabilities come from ``predict_images``, the function the reporting
     stage scores the test set with (batched ``model.predict``).
     """
-    probabilities = predict_images(model, images).to_numpy()
-    if probabilities.shape[1] != len(names):
-        raise ValueError(
-            f"the model outputs {probabilities.shape[1]} classes but {len(names)} "
-            f"class names are configured: {names}"
-        )
-    k = min(top_k, len(names))
-    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-    classes = np.asarray(names, dtype=object)
+    probabilities = predict_images(model, images)
+    columns = {name: probabilities[name].to_numpy() for name in probabilities.columns}
+    answer = tasks.kind("image_classification").row_answer(columns, names, top_k=top_k)
     predictions = ids.reset_index(drop=True).copy()
-    predictions["predicted_label"] = order[:, 0].astype(np.int64)
-    predictions["predicted_class"] = classes[order[:, 0]]
-    top = np.take_along_axis(probabilities, order, axis=1)
-    for rank in range(k):
-        predictions[f"top{rank + 1}_class"] = classes[order[:, rank]]
-        predictions[f"top{rank + 1}_probability"] = top[:, rank]
+    for name, values in answer.items():
+        predictions[name] = values
     return _with_versions(predictions, versions)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dl_experiments import tasks
 from dl_experiments.annotations import Preprocessor
 from dl_experiments.config import MLPConfig, TargetConfig, TrainingConfig
 from dl_experiments.config.base import Task
@@ -14,8 +15,6 @@ from dl_experiments.modelling import KerasModel
 from dl_experiments.preprocessing.tabular import TARGET, transform
 
 PREDICT_BATCH = 4096
-# The column a table's scores go to, by task.
-SCORE_COLUMN = {"binary": "probability", "regression": "prediction"}
 
 
 def balanced_class_weight(y: np.ndarray) -> dict[int, float]:
@@ -46,18 +45,18 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
     from dl_experiments.modelling.builders import build_mlp, ensemble_mean  # noqa: PLC0415
     from dl_experiments.modelling.training import train_keras_model  # noqa: PLC0415
 
+    kind = tasks.kind(target.task)
     x_train = transform(preprocessor, train)
     x_validation = transform(preprocessor, validation)
-    dtype = np.float32 if target.task == "regression" else np.int64
-    y_train = train[TARGET].to_numpy(dtype)
-    y_validation = validation[TARGET].to_numpy(dtype)
+    y_train = train[TARGET].to_numpy(kind.label_dtype)
+    y_validation = validation[TARGET].to_numpy(kind.label_dtype)
     if model.members > 1:  # one column, broadcast against the members' columns
         y_train, y_validation = y_train[:, np.newaxis], y_validation[:, np.newaxis]
     class_weight = None
-    if training.class_weight == "balanced" and target.task != "regression":
+    if training.class_weight == "balanced" and kind.has_classes:
         class_weight = balanced_class_weight(y_train)
     trained, history = train_keras_model(
-        lambda: build_mlp(x_train.shape[1], model, target.task),
+        lambda: build_mlp(x_train.shape[1], model, target.task, len(target.labels)),
         target.task,
         (x_train, y_train),
         (x_validation, y_validation),
@@ -73,7 +72,8 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
 def predict_tabular(
     model: KerasModel, preprocessor: Preprocessor, frame: pd.DataFrame, task: Task
 ) -> pd.DataFrame:
-    """Score rows in batches: ``probability`` (binary) or ``prediction`` (regression).
+    """Score rows in batches, in the columns the task kind declares
+    (``probability``, ``proba_<i>`` or ``prediction``).
 
     The row ids (index) are kept, and ``y_true`` is added when the frame has the
     target, so the result can be evaluated or joined back to its inputs.
@@ -82,7 +82,7 @@ def predict_tabular(
 
     scores = predict_in_batches(model, transform(preprocessor, frame), PREDICT_BATCH)
     predictions = pd.DataFrame(
-        {SCORE_COLUMN[task]: scores[:, 0].astype(np.float64)}, index=frame.index
+        tasks.kind(task).prediction_columns(scores), index=frame.index
     )
     if TARGET in frame.columns:
         predictions.insert(0, "y_true", frame[TARGET].to_numpy())

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from dl_experiments import tasks
 from dl_experiments.config.base import Task
 from dl_experiments.config.model import TrainingConfig
 from dl_experiments.modelling.augmentation import Augment
@@ -22,12 +23,6 @@ tf = tensorflow()  # before Keras, so that TensorFlow starts quietly
 import keras  # noqa: E402
 
 logger = logging.getLogger(__name__)
-
-LOSSES = {
-    "binary": "binary_crossentropy",
-    "multiclass": "sparse_categorical_crossentropy",
-    "regression": "mean_squared_error",
-}
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
@@ -46,15 +41,6 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         config.disable_op_determinism()
 
 
-def task_metrics(task: Task) -> list[Any]:
-    """Metrics Keras tracks per epoch for a task (plotted in the training history)."""
-    if task == "binary":
-        return ["accuracy", keras.metrics.AUC(name="auc")]
-    if task == "multiclass":
-        return ["accuracy"]
-    return ["mae", keras.metrics.RootMeanSquaredError(name="rmse")]
-
-
 def make_strategy(name: str) -> tf.distribute.Strategy:
     """The ``tf.distribute`` strategy named in the training parameters.
 
@@ -68,7 +54,9 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
         cpus = [device.name for device in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices=cpus)
     if name == "multi_worker_mirrored":
-        return _reduce_structures_per_tensor(tf.distribute.MultiWorkerMirroredStrategy())
+        return _reduce_structures_per_tensor(
+            tf.distribute.MultiWorkerMirroredStrategy()
+        )
     return tf.distribute.get_strategy()
 
 
@@ -93,7 +81,9 @@ def _reduce_structures_per_tensor(
         return reduce(reduce_op, item, axis)
 
     def reduce_each(reduce_op: Any, value: Any, axis: Any = None) -> Any:
-        return tf.nest.map_structure(lambda item: reduce_one(reduce_op, item, axis), value)
+        return tf.nest.map_structure(
+            lambda item: reduce_one(reduce_op, item, axis), value
+        )
 
     strategy.reduce = reduce_each
     return strategy
@@ -152,11 +142,15 @@ def make_dataset(  # noqa: PLR0913 - the pipeline's knobs
     if augment is not None:
         dataset = dataset.map(augment)  # sequential: the same seed, the same batches
     if one_hot:
-        dataset = dataset.map(lambda images, labels: (images, tf.one_hot(labels, one_hot)))
+        dataset = dataset.map(
+            lambda images, labels: (images, tf.one_hot(labels, one_hot))
+        )
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def predict_in_batches(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
+def predict_in_batches(
+    model: keras.Model, x: np.ndarray, batch_size: int
+) -> np.ndarray:
     """``model.predict`` over a plain batched tf.data pipeline.
 
     Given NumPy arrays, Keras slices them with a parallel ``map`` that TensorFlow
@@ -188,6 +182,9 @@ class _EpochTimer(keras.callbacks.Callback):
 def _callbacks(config: TrainingConfig) -> list[keras.callbacks.Callback]:
     callbacks: list[keras.callbacks.Callback] = []
     stopping = config.early_stopping
+    # The monitored metric's direction from the task-kind contract, not Keras'
+    # guess from its name.
+    mode = "max" if tasks.direction(stopping.monitor) == "higher" else "min"
     if stopping.enabled:
         callbacks.append(
             keras.callbacks.EarlyStopping(
@@ -195,7 +192,7 @@ def _callbacks(config: TrainingConfig) -> list[keras.callbacks.Callback]:
                 patience=stopping.patience,
                 min_delta=stopping.min_delta,
                 restore_best_weights=stopping.restore_best_weights,
-                mode="auto",
+                mode=mode,
             )
         )
     schedule = config.lr_schedule
@@ -206,6 +203,7 @@ def _callbacks(config: TrainingConfig) -> list[keras.callbacks.Callback]:
                 factor=schedule.factor,
                 patience=schedule.patience,
                 min_lr=schedule.min_learning_rate,
+                mode=mode,
             )
         )
     return callbacks
@@ -245,10 +243,37 @@ def train_keras_model(
     keras.mixed_precision.set_global_policy(
         "mixed_float16" if config.mixed_precision else "float32"
     )
+    try:
+        return _fit(
+            build,
+            tasks.kind(task),
+            train,
+            validation,
+            config,
+            seed,
+            callbacks,
+            class_weight,
+            augment,
+        )
+    finally:  # an exception must not leave float16 on for the next training
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def _fit(  # noqa: PLR0913 - train_keras_model's arguments
+    build: Callable[[], keras.Model],
+    kind: tasks.TaskKind,
+    train: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    config: TrainingConfig,
+    seed: int,
+    callbacks: Sequence[keras.callbacks.Callback],
+    class_weight: dict[int, float] | None,
+    augment: Augment | None,
+) -> tuple[keras.Model, dict[str, Any]]:
     x_train, y_train = train
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     strategy = make_strategy(config.strategy)
-    smoothing = config.label_smoothing if task == "multiclass" else 0.0
+    smoothing = config.label_smoothing if kind.activation == "softmax" else 0.0
     with strategy.scope():
         model = build()
         n_classes = int(model.output_shape[-1]) if smoothing else 0
@@ -257,9 +282,9 @@ def train_keras_model(
             loss=(
                 keras.losses.CategoricalCrossentropy(label_smoothing=smoothing)
                 if smoothing
-                else LOSSES[task]
+                else kind.loss
             ),
-            metrics=task_metrics(task),
+            metrics=kind.keras_metrics(),
             jit_compile=config.jit_compile,
         )
     timer = _EpochTimer()
@@ -285,11 +310,11 @@ def train_keras_model(
     )
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
-    keras.mixed_precision.set_global_policy("float32")
-    history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
+    history = {
+        key: [float(v) for v in values] for key, values in fitted.history.items()
+    }
     monitor = config.early_stopping.monitor
-    curve = history.get(monitor, history["loss"])
-    best = int(np.argmax(curve) if "auc" in monitor or "acc" in monitor else np.argmin(curve))
+    best = kind.best_epoch(history, monitor)
     epochs_run = len(history["loss"])
     return model, {
         "history": history,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dl_experiments import tasks
 from dl_experiments.annotations import Preprocessor
 from dl_experiments.config import (
     FeatureConfig,
@@ -56,28 +57,10 @@ def make_model_input(
     if problems:
         raise ParameterValidationError(name, problems)
 
-    label = table[target_config.column]
-    if target_config.task == "binary" and target_config.greater_than is not None:
-        y = (pd.to_numeric(label) > target_config.greater_than).astype("int64")
-    elif target_config.task == "binary":
-        y = (label.astype(str) == str(target_config.positive_value)).astype("int64")
-    else:
-        y = pd.to_numeric(label).astype("float64")
-    if target_config.task != "regression" and y.nunique() < 2:
-        only = int(y.iloc[0]) if len(y) else None
-        rule = (
-            f"> {target_config.greater_than}"
-            if target_config.greater_than is not None
-            else f"== {target_config.positive_value!r}"
-        )
-        raise DataValidationError(
-            name,
-            [
-                f"target column '{target_config.column}': all {len(y)} rows fall in "
-                f"one class ({only}) under the rule {rule}; expected both classes "
-                "to train a classifier"
-            ],
-        )
+    kind = tasks.kind(target_config.task)
+    y, problems = kind.encode_target(table[target_config.column], target_config)
+    if problems:
+        raise DataValidationError(name, problems)
     model_input = table[feature_config.columns].copy()
     model_input[TARGET] = y.to_numpy()
     model_input.index.name = "row_id"

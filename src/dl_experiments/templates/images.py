@@ -105,13 +105,11 @@ def select_test_images(
 
 def evaluate_images(
     predictions: pd.DataFrame,
-    training_history: dict[str, Any],
     data: ImageDataConfig,
     baseline_predictions: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Test-set metrics with class names (the model's and, when given, each
-    baseline's), and what the training and the model cost (multiply-adds per image
-    counted from the layers)."""
+    """Test-set metrics with class names: the model's and, when given, each
+    baseline's (``task``: image classification)."""
     from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
         evaluate_classification,
     )
@@ -119,6 +117,14 @@ def evaluate_images(
     metrics = evaluate_classification(
         predictions, baseline_predictions, list(data.class_names)
     )
+    return {"task": "image_classification", **metrics}
+
+
+def add_training_cost(
+    test_metrics: dict[str, Any], training_history: dict[str, Any]
+) -> dict[str, Any]:
+    """The test metrics and what the training and the model cost (multiply-adds
+    per image counted from the layers)."""
     keys = (
         "epochs_run",
         "best_epoch",
@@ -130,7 +136,7 @@ def evaluate_images(
         "test_time_shifts",
     )
     training = {key: training_history[key] for key in keys if key in training_history}
-    return metrics | {"training": training}
+    return test_metrics | {"training": training}
 
 
 def plot_image_classifier(
@@ -271,14 +277,16 @@ def image_classification(namespace: str) -> Pipeline:
         ),
         Node(
             evaluate_images,
-            [
-                "test_predictions",
-                "training_history",
-                "params:data",
-                "baseline_predictions",
-            ],
-            "metrics",
+            ["test_predictions", "params:data", "baseline_predictions"],
+            "test_metrics",
             name="evaluate",
+            tags="reporting",
+        ),
+        Node(
+            add_training_cost,
+            ["test_metrics", "training_history"],
+            "metrics",
+            name="finalise_metrics",
             tags="reporting",
         ),
         *model_figures_node(),

@@ -1,10 +1,12 @@
 """Tabular experiments as templates: a table in, an MLP and its baselines out.
 
-``tabular_classification`` (a binary target, e.g. wildfire) and
+``tabular_classification`` (a binary or multi-class target, e.g. wildfire) and
 ``tabular_regression`` (a continuous one, e.g. housing) build an experiment's
 whole training pipeline; ``tabular_predict`` its scoring pipeline. Each is written
 once here and namespaced per experiment, so an experiment package only names its
-raw dataset.
+raw dataset. What the target's task kind means (head, loss, metrics, baselines,
+prediction columns, figures) is asked of ``tasks`` by the nodes; the pipelines'
+shape is the same for every kind of a template.
 
 Inputs: the raw table (``<raw>``) and ``params:<namespace>``, one of
 ``config.TabularClassification`` / ``config.TabularRegression``. Outputs: the
@@ -14,7 +16,8 @@ the report).
 
 ```
 <raw> ─ validate ─ subsample ─ [coordinates] ─ make_model_input ─ split ─┬─ fit_preprocessor ─ train ─ model
-                                                                         └─ test_set ─ predict / baselines [/ cv] ─ metrics, figures, report
+                                                                         └─ test_set ─ predict / baselines ─ evaluate ─ test_metrics
+model_input ─ [cross_validate] ─ test_metrics + cross_validation ─ metrics, figures, report
 ```
 """
 
@@ -25,6 +28,7 @@ from typing import Any
 import pandas as pd
 from kedro.pipeline import Node, Pipeline
 
+from dl_experiments import tasks
 from dl_experiments.annotations import Figure, KerasModel, Preprocessor
 from dl_experiments.config import (
     ClassificationEvaluationConfig,
@@ -39,8 +43,7 @@ from dl_experiments.config import (
 from dl_experiments.config.data import TablePredictConfig
 from dl_experiments.modelling.baselines import fit_baselines
 from dl_experiments.modelling.scoring import (
-    score_binary,
-    score_regression,
+    score_rows,
     summarise_classes,
     summarise_values,
 )
@@ -105,18 +108,7 @@ def cross_validate(
         cross_validate_classifier,
     )
 
-    return cross_validate_classifier(
-        model_input,
-        features=params.features,
-        schema=params.data.table_schema,
-        target=params.target,
-        model=params.model,
-        training=params.training,
-        validation_size=params.split.validation_size,
-        n_splits=params.evaluation.cv_folds,
-        seed=params.seed,
-        threshold=params.evaluation.threshold,
-    )
+    return cross_validate_classifier(model_input, params)
 
 
 def evaluate_classifier(
@@ -125,28 +117,22 @@ def evaluate_classifier(
     target: TargetConfig,
     evaluation: ClassificationEvaluationConfig,
 ) -> dict[str, Any]:
-    """Test-set metrics for the MLP and the baselines."""
+    """Test-set metrics for the MLP and the baselines, and the task kind."""
     from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
         evaluate_classification,
     )
 
-    return evaluate_classification(
+    metrics = evaluate_classification(
         predictions, baseline_predictions, target.labels, evaluation.threshold
     )
+    return {"task": target.task, **metrics}
 
 
-def evaluate_classifier_with_cv(
-    predictions: pd.DataFrame,
-    baseline_predictions: pd.DataFrame,
-    cross_validation: dict[str, Any],
-    target: TargetConfig,
-    evaluation: ClassificationEvaluationConfig,
+def add_cross_validation(
+    test_metrics: dict[str, Any], cross_validation: dict[str, Any]
 ) -> dict[str, Any]:
-    """Test-set metrics for the MLP and the baselines, plus the CV estimate."""
-    metrics = evaluate_classifier(
-        predictions, baseline_predictions, target, evaluation
-    )
-    return metrics | {"cross_validation": cross_validation}
+    """The test-set metrics with the k-fold estimate beside them."""
+    return test_metrics | {"cross_validation": cross_validation}
 
 
 def plot_classifier(
@@ -155,14 +141,21 @@ def plot_classifier(
     target: TargetConfig,
     evaluation: ClassificationEvaluationConfig,
 ) -> dict[str, Figure]:
-    """Confusion matrix, ROC / PR with baselines, threshold and calibration plots."""
+    """The task kind's figures: confusion matrix, ROC / PR with baselines and, for a
+    binary classifier, the threshold and calibration plot."""
+    from dl_experiments.datasets.figure_dataset import not_drawn  # noqa: PLC0415
     from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
         classification_figures,
     )
 
-    return classification_figures(
+    figures = classification_figures(
         predictions, baseline_predictions, target.labels, evaluation.threshold
     )
+    return {
+        name: figures.get(name)
+        or not_drawn(f"{name.replace('_', ' ')} is for binary classifiers only")
+        for name in tasks.kind("binary").figures
+    }
 
 
 def evaluate_regressor(
@@ -171,7 +164,8 @@ def evaluate_regressor(
     evaluation: RegressionEvaluationConfig,
 ) -> dict[str, Any]:
     """Test-set metrics of the MLP and the baselines (target units and the
-    reporting unit), and the MLP's error by decile of the true value."""
+    reporting unit), the MLP's error by decile of the true value, and the task
+    kind."""
     from dl_experiments.evaluation.regression import (  # noqa: PLC0415
         evaluate_regression,
     )
@@ -183,15 +177,26 @@ def evaluate_regressor(
         unit_name=evaluation.unit_name,
         n_bins=evaluation.n_bins,
     )
-    y_true = predictions["y_true"].to_numpy()
-    if evaluation.target_cap is not None:
-        capped = y_true >= evaluation.target_cap
-        metrics["target_cap"] = {
+    return {"task": "regression", **metrics}
+
+
+def add_target_cap(
+    test_metrics: dict[str, Any],
+    predictions: pd.DataFrame,
+    evaluation: RegressionEvaluationConfig,
+) -> dict[str, Any]:
+    """The test metrics, and how many test rows sit at the target's cap (when the
+    target is capped, as census house values are)."""
+    if evaluation.target_cap is None:
+        return test_metrics
+    capped = predictions["y_true"].to_numpy() >= evaluation.target_cap
+    return test_metrics | {
+        "target_cap": {
             "value": evaluation.target_cap,
             "test_rows_at_cap": int(capped.sum()),
             "fraction": round(float(capped.mean()), 6),
         }
-    return metrics
+    }
 
 
 def plot_regressor(
@@ -200,16 +205,18 @@ def plot_regressor(
     test: pd.DataFrame,
     evaluation: RegressionEvaluationConfig,
 ) -> dict[str, Figure]:
-    """Predicted vs actual, residuals, residual histogram, error map and error by
-    decile of the true value (the MLP, with the baselines where they fit)."""
+    """Predicted vs actual, residuals, residual histogram, error map (when
+    ``evaluation.map`` names two columns) and error by decile of the true value
+    (the MLP, with the baselines where they fit)."""
     from dl_experiments.evaluation.regression import (  # noqa: PLC0415
         regression_figures,
     )
 
+    place = evaluation.map
     return regression_figures(
         predictions,
         baseline_predictions,
-        test[[evaluation.map.x, evaluation.map.y]],
+        None if place is None else test[[place.x, place.y]],
         cap=evaluation.target_cap,
         unit=evaluation.target_unit,
         n_bins=evaluation.n_bins,
@@ -232,10 +239,11 @@ def plot_interactive_error_map(
     predicted value."""
     from dl_experiments.evaluation.interactive import error_map_figure  # noqa: PLC0415
 
-    place = [evaluation.map.x, evaluation.map.y]
-    return error_map_figure(
-        predictions, test.loc[predictions.index, place], evaluation.target_unit
+    place = evaluation.map
+    positions = (
+        None if place is None else test.loc[predictions.index, [place.x, place.y]]
     )
+    return error_map_figure(predictions, positions, evaluation.target_unit)
 
 
 # -- scoring new rows -----------------------------------------------------------
@@ -290,16 +298,16 @@ def score_classification_rows(  # noqa: PLR0913 - model, data and their settings
     evaluation: ClassificationEvaluationConfig,
     predict: TablePredictConfig,
 ) -> pd.DataFrame:
-    """Class probabilities, the predicted class at the evaluation threshold, and
-    the artifact versions, per row."""
-    return score_binary(
+    """Class probabilities, the predicted class (at the evaluation threshold for a
+    binary target) and the artifact versions, per row."""
+    return score_rows(
         model,
         preprocessor,
         rows,
         [ROW, *predict.id_columns],
-        target.labels,
-        evaluation.threshold,
+        target,
         versions,
+        evaluation.threshold,
     )
 
 
@@ -308,11 +316,12 @@ def score_regression_rows(
     preprocessor: Preprocessor,
     rows: pd.DataFrame,
     versions: dict[str, str],
+    target: TargetConfig,
     predict: TablePredictConfig,
 ) -> pd.DataFrame:
     """The predicted value (target units) and the artifact versions, per row."""
-    return score_regression(
-        model, preprocessor, rows, [ROW, *predict.id_columns], versions
+    return score_rows(
+        model, preprocessor, rows, [ROW, *predict.id_columns], target, versions
     )
 
 
@@ -323,9 +332,8 @@ def summarise_classifications(
     evaluation: ClassificationEvaluationConfig,
 ) -> dict[str, Any]:
     """Rows scored and rejected, and the count of each predicted class."""
-    return summarise_classes(
-        predictions, rejects, target.labels, evaluation.threshold
-    )
+    threshold = evaluation.threshold if target.task == "binary" else None
+    return summarise_classes(predictions, rejects, target.labels, threshold)
 
 
 # -- pipelines -------------------------------------------------------------------
@@ -434,7 +442,7 @@ def _model(features: str) -> list[Node]:
                 "test_set",
                 "preprocessor",
                 "params:seed",
-                "params:target.task",
+                "params:target",
             ],
             "baseline_predictions",
             name="fit_baselines",
@@ -450,8 +458,9 @@ def tabular_classification(
     validated: str | None = None,
     cross_validation: bool = True,
 ) -> Pipeline:
-    """A binary classifier on the table ``<namespace>.<raw>``, with baselines and,
-    with ``cross_validation``, a k-fold estimate over all rows (for small data)."""
+    """A classifier (binary or multi-class, as ``target.task`` says) on the table
+    ``<namespace>.<raw>``, with baselines and, with ``cross_validation``, a k-fold
+    estimate over all rows (for small data)."""
     nodes = _front(
         namespace, raw, validated or f"validated_{raw}", validate_classification_table
     )
@@ -461,38 +470,38 @@ def tabular_classification(
         "params:target",
         "params:evaluation",
     ]
+    nodes += [
+        *_model("params:features"),
+        Node(
+            evaluate_classifier,
+            evaluation,
+            "test_metrics" if cross_validation else "metrics",
+            name="evaluate",
+            tags="reporting",
+        ),
+    ]
     if cross_validation:
-        nodes.append(
+        nodes += [
             Node(
                 cross_validate,
                 ["model_input", f"params:{namespace}"],
                 "cross_validation",
                 name="cross_validate",
                 tags="reporting",
-            )
-        )
-        evaluate = Node(
-            evaluate_classifier_with_cv,
-            [*evaluation[:2], "cross_validation", *evaluation[2:]],
-            "metrics",
-            name="evaluate",
-            tags="reporting",
-        )
-    else:
-        evaluate = Node(
-            evaluate_classifier, evaluation, "metrics", name="evaluate", tags="reporting"
-        )
+            ),
+            Node(
+                add_cross_validation,
+                ["test_metrics", "cross_validation"],
+                "metrics",
+                name="add_cross_validation",
+                tags="reporting",
+            ),
+        ]
     nodes += [
-        *_model("params:features"),
-        evaluate,
         Node(
             plot_classifier,
             evaluation,
-            {
-                "confusion_matrix": "confusion_matrix_plot",
-                "roc_pr_curves": "roc_pr_curves_plot",
-                "threshold_calibration": "threshold_calibration_plot",
-            },
+            {name: f"{name}_plot" for name in tasks.kind("binary").figures},
             name="plot_evaluation",
             tags="reporting",
         ),
@@ -524,8 +533,15 @@ def tabular_regression(
         Node(
             evaluate_regressor,
             ["test_predictions", "baseline_predictions", "params:evaluation"],
-            "metrics",
+            "test_metrics",
             name="evaluate",
+            tags="reporting",
+        ),
+        Node(
+            add_target_cap,
+            ["test_metrics", "test_predictions", "params:evaluation"],
+            "metrics",
+            name="add_target_cap",
             tags="reporting",
         ),
         Node(
@@ -536,13 +552,7 @@ def tabular_regression(
                 "test_set",
                 "params:evaluation",
             ],
-            {
-                "predicted_vs_actual": "predicted_vs_actual_plot",
-                "residuals": "residuals_plot",
-                "residual_histogram": "residual_histogram_plot",
-                "error_map": "error_map_plot",
-                "error_by_decile": "error_by_decile_plot",
-            },
+            {name: f"{name}_plot" for name in tasks.kind("regression").figures},
             name="plot_evaluation",
             tags="reporting",
         ),
@@ -576,6 +586,7 @@ def tabular_predict(namespace: str, new_rows: str, regression: bool = False) -> 
                 "preprocessor",
                 "scoring_input",
                 "artifact_versions",
+                "params:target",
                 "params:predict",
             ],
             "predictions",

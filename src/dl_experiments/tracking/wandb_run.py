@@ -19,6 +19,7 @@ import pandas as pd
 import wandb
 from matplotlib.figure import Figure
 
+from dl_experiments import tasks
 from dl_experiments.evaluation.classification import (
     as_probabilities,
     predict_labels,
@@ -84,22 +85,22 @@ def _learning_rate(model: keras.Model | None) -> float | None:
 
 
 def prediction_charts(
-    predictions: pd.DataFrame, class_names: list[str] | None, threshold: float
+    predictions: pd.DataFrame,
+    task: str | None,
+    class_names: list[str] | None,
+    threshold: float,
 ) -> dict[str, Any]:
-    """W&B's native charts for a test-predictions table with a ``y_true`` column.
-
-    Classification (``probability`` or ``proba_<i>`` columns): confusion matrix,
-    ROC and precision-recall curves. Regression (``prediction``): a scatter of
-    predicted against true values. Anything else: no charts.
+    """W&B's native charts for a test-predictions table with a ``y_true`` column,
+    as the task kind declares them (``tasks``): a classifier's confusion matrix,
+    ROC and precision-recall curves; a regression's predicted against true values.
+    No kind, or no ``y_true``: no charts.
     """
-    if "y_true" not in predictions.columns:
+    if task is None or "y_true" not in predictions.columns:
         return {}
-    if "prediction" in predictions.columns and "probability" not in predictions.columns:
+    kind = tasks.kind(task)
+    if not kind.has_classes:
         return _regression_charts(predictions)
-    try:
-        scores = prediction_scores(predictions)
-    except ValueError:
-        return {}
+    scores = prediction_scores(predictions)
     n_classes = scores.shape[1] if scores.ndim == 2 else 2
     probabilities = as_probabilities(scores, n_classes)
     labels = list(class_names or [])
@@ -153,11 +154,13 @@ class TrackedRun:
         self,
         experiment: str,
         run: Any,
+        task: str | None = None,
         class_names: list[str] | None = None,
         threshold: float = 0.5,
     ) -> None:
         self.experiment = experiment
         self.run = run
+        self._task = task
         self._class_names = class_names
         self._threshold = threshold
 
@@ -165,15 +168,15 @@ class TrackedRun:
     def start(
         cls,
         experiment: str,
-        labels: tuple[list[str] | None, float],
+        labels: tuple[str | None, list[str] | None, float],
         init_args: Mapping[str, Any],
         config: Mapping[str, Any],
         settings: Mapping[str, Any],
     ) -> TrackedRun:
         """Open the W&B run.
 
-        ``labels`` are the class names and decision threshold of a classifier
-        (for the native charts), ``init_args`` go to ``wandb.init``, ``config`` is the run's configuration
+        ``labels`` are the task kind, class names and decision threshold (for
+        the native charts), ``init_args`` go to ``wandb.init``, ``config`` is the run's configuration
         and ``settings`` are ``wandb.Settings`` (API key, server, timeout). Console
         capture is off: each experiment's run would otherwise record every line
         the process prints while it is open.
@@ -220,6 +223,8 @@ class TrackedRun:
         for name, value in outputs.items():
             short = name.rsplit(".", 1)[-1]
             kind = kinds.get(name)
+            if kind == "image" and getattr(value, "not_drawn", None):
+                continue  # a figure that does not apply to this run's data
             if kind == "image" and isinstance(value, Figure):
                 logged[f"figures/{short.removesuffix('_plot')}"] = wandb.Image(value)
             elif kind == "summary" and isinstance(value, Mapping):
@@ -237,7 +242,9 @@ class TrackedRun:
             elif kind == "table" and isinstance(value, pd.DataFrame):
                 logged[f"tables/{short}"] = wandb.Table(dataframe=value)
             elif kind == "charts" and isinstance(value, pd.DataFrame):
-                logged |= prediction_charts(value, self._class_names, self._threshold)
+                logged |= prediction_charts(
+                    value, self._task, self._class_names, self._threshold
+                )
             elif kind == "model" and log_model:
                 self._log_model(name, value, version)
         if logged:

@@ -188,13 +188,14 @@ def test_evaluate_puts_the_baseline_beside_the_model_with_the_same_metrics():
     columns = [f"proba_{i}" for i in range(10)]
     model = pd.DataFrame(np.eye(10)[test_labels], columns=columns)
     model.insert(0, "y_true", test_labels.astype(np.int64))
-    metrics = nodes.evaluate_images(model, {"epochs_run": 1}, DATA, baseline)
+    metrics = nodes.evaluate_images(model, DATA, baseline)
+    assert metrics["task"] == "image_classification"
     assert list(metrics["baselines"]) == ["logistic_regression"]
     result = metrics["baselines"]["logistic_regression"]
     assert set(result) == set(metrics["model"])
     assert result["n_samples"] == 50
     assert 0.9 <= result["accuracy"] <= metrics["model"]["accuracy"] == 1.0
-    assert "baselines" not in nodes.evaluate_images(model, {}, DATA)
+    assert "baselines" not in nodes.evaluate_images(model, DATA)
 
 
 MODEL = CNNConfig(
@@ -250,7 +251,7 @@ def test_evaluate_reports_named_classes_top2_log_loss_and_training_cost(trained)
     model, history = trained
     images, labels = labelled(5, seed=3)
     predictions = predict_images(model, images, labels)
-    metrics = nodes.evaluate_images(predictions, history, DATA)
+    metrics = nodes.add_training_cost(nodes.evaluate_images(predictions, DATA), history)
     result = metrics["model"]
     assert list(result["per_class"]) == NAMES
     assert {m["support"] for m in result["per_class"].values()} == {5}
@@ -278,5 +279,7 @@ def test_test_time_shifts_wrap_the_trained_network_and_are_scored_on_validation(
         accuracy = (scored.filter(like="proba_").to_numpy().argmax(1) == scored["y_true"]).mean()
         assert record[key] == pytest.approx(accuracy, abs=1e-6), key
     assert history["multiply_adds_per_sample"] == multiply_adds(network)
-    metrics = nodes.evaluate_images(predict_images(model, images, labels), history, DATA)
+    metrics = nodes.add_training_cost(
+        nodes.evaluate_images(predict_images(model, images, labels), DATA), history
+    )
     assert metrics["training"]["test_time_shifts"] == record

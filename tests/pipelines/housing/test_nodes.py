@@ -224,7 +224,8 @@ def test_regression_baselines_on_a_known_linear_relation():
     frame["target"] = 2.0 + 3.0 * frame["a"] - 1.5 * frame["b"]
     train, validation, test = frame.iloc[:150], frame.iloc[150:220], frame.iloc[220:]
     preprocessor = fit_preprocessor(train, {"numeric": ["a", "b"]})
-    predictions = fit_baselines(train, validation, test, preprocessor, 0, "regression")
+    target = TargetConfig(column="target", task="regression")
+    predictions = fit_baselines(train, validation, test, preprocessor, 0, target)
     assert list(predictions.columns) == [
         "mean_predictor",
         "linear_regression",
@@ -248,7 +249,10 @@ def test_evaluate_reports_dollars_and_the_capped_rows(params):
     )
     baselines = pd.DataFrame({"mean_predictor": [2.0] * 4}, index=index)
     evaluation = RegressionEvaluationConfig(**params["evaluation"])
-    metrics = nodes.evaluate_regressor(predictions, baselines, evaluation)
+    metrics = nodes.add_target_cap(
+        nodes.evaluate_regressor(predictions, baselines, evaluation), predictions, evaluation
+    )
+    assert metrics["task"] == "regression"
     assert metrics["model"]["mae"] == pytest.approx(0.625)
     assert metrics["model"]["mae_dollars"] == pytest.approx(62_500)
     assert metrics["model"]["rmse_dollars"] == pytest.approx(75_000)
