@@ -10,20 +10,27 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from kedro.config import OmegaConfigLoader
 from kedro.framework.context import KedroContext
-from kedro.io import DataCatalog, Version
+from kedro.io import DataCatalog, DatasetError, MemoryDataset, Version
 from kedro.validation import parameter_validator
 from kedro_datasets.json import JSONDataset
 
 from dl_experiments.config import MLPConfig, TabularClassification, TrainingConfig
 from dl_experiments.kedro_internals import (
+    MISSING,
     ExperimentContext,
+    KeptMemoryDataset,
+    MergeStepConfigLoader,
+    built_datasets,
+    catalog_save_version,
     clear_version_cache,
     dataset_filepath,
     dataset_metadata,
     experiment_model,
     filesystem,
     is_versioned,
+    part_of,
     save_version,
     saved_versions,
     validate_parameters,
@@ -108,3 +115,62 @@ def test_versioned_dataset_attributes(tmp_path):
     assert dataset_metadata(catalog, "m") == {"wandb": "summary"}
     assert dataset_metadata(catalog, "missing") == {}
     assert not is_versioned(JSONDataset(filepath=str(path)))
+
+
+def test_the_config_loader_merge_step_is_where_kedro_merges_an_environment(tmp_path):
+    assert list(inspect.signature(OmegaConfigLoader._merge_configs).parameters) == [
+        "self",
+        "config",
+        "env_config",
+        "key",
+        "env_path",
+    ]
+    for env in ("base", "local"):
+        (tmp_path / env).mkdir()
+    (tmp_path / "base" / "parameters.yml").write_text("a: {b: 1, c: 2}\n")
+    (tmp_path / "local" / "parameters.yml").write_text("a: {b: 3}\n")
+    seen = []
+
+    class Loader(MergeStepConfigLoader):
+        def before_merge(self, config, env_config, key, env_path):
+            seen.append((key, dict(config), dict(env_config)))
+
+    loader = Loader(
+        str(tmp_path),
+        base_env="base",
+        default_run_env="local",
+        merge_strategy={"parameters": "soft"},
+    )
+    assert loader["parameters"] == {"a": {"b": 3, "c": 2}}
+    assert ("parameters", {"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}) in seen
+
+
+def test_the_catalog_built_datasets_and_save_version(tmp_path):
+    dataset = JSONDataset(filepath=str(tmp_path / "m.json"))
+    catalog = DataCatalog.from_config(
+        {"lazy": {"type": "json.JSONDataset", "filepath": str(tmp_path / "l.json")}},
+        save_version="2026-01-01T00.00.00.000Z",
+    )
+    catalog["built"] = dataset
+    assert built_datasets(catalog) == [dataset]  # the lazy one is not built
+    assert catalog_save_version(catalog) == "2026-01-01T00.00.00.000Z"
+    assert catalog.to_config()[3] == catalog_save_version(catalog)
+
+
+def test_a_kept_memory_dataset_survives_the_runner_releasing_it():
+    assert "self._release()" in inspect.getsource(MemoryDataset.release)
+    kept, plain = KeptMemoryDataset(copy_mode="assign"), MemoryDataset()
+    kept.save([1])
+    plain.save([1])
+    kept.release()
+    plain.release()
+    assert kept.load() == [1]
+    with pytest.raises(DatasetError):
+        plain.load()
+
+
+def test_missing_is_the_value_kedro_resolves_for_an_absent_parameter():
+    from kedro.validation.utils import resolve_nested_dict_path  # noqa: PLC0415
+
+    assert resolve_nested_dict_path({"a": {}}, "a.b") is MISSING
+    assert part_of({"a": {}}, ["a", "b"]) is MISSING

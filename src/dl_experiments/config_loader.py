@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kedro.config import OmegaConfigLoader
+from dl_experiments.kedro_internals import MergeStepConfigLoader
 
 REPLACE = "_replace"
 
@@ -72,19 +72,23 @@ def strip_replacements(config: Any) -> Any:
     return config
 
 
-class ProjectConfigLoader(OmegaConfigLoader):
-    """``OmegaConfigLoader`` whose parameters honour ``_replace`` (module docstring)."""
+class ProjectConfigLoader(MergeStepConfigLoader):
+    """``OmegaConfigLoader`` whose parameters honour ``_replace`` (module docstring).
 
-    def _merge_configs(
+    The replacement runs where Kedro merges an environment over ``conf/base``
+    (``kedro_internals.MergeStepConfigLoader``).
+    """
+
+    def before_merge(
         self,
         config: dict[str, Any],
         env_config: dict[str, Any],
         key: str,
         env_path: str,
-    ) -> Any:
+    ) -> None:
+        """Apply the environment's ``_replace`` lists to its parameters."""
         if key == "parameters":
             apply_replacements(config, env_config, env_path)
-        return super()._merge_configs(config, env_config, key, env_path)
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         config = super().__getitem__(key)

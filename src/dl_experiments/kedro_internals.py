@@ -11,9 +11,16 @@
   ``<experiment>.<field> = <value>: <what was expected>``.
 - Versioned datasets: the folder a run saved into, the versions on disk, the
   version cache, the file behind a dataset, and dataset metadata.
+- The catalog: the datasets it has built and the version it saves under (the run
+  id), which ``runs.catalog`` needs to resolve "latest" to complete runs.
+- The configuration loader: the step where an environment's parameters are merged
+  over ``conf/base`` (``config_loader``'s whole-subtree replacement).
+- In-memory slices of a pipeline (``studies.experiment``): a memory dataset the
+  runner does not empty, and the sentinel Kedro's validation uses for "no value".
 
-``tests/test_kedro_internals.py`` fails loudly when a Kedro upgrade changes any of
-these.
+Each use of a private Kedro name is commented with the reason there is no public
+way. ``tests/test_kedro_internals.py`` fails loudly when a Kedro upgrade changes
+any of these.
 """
 
 from __future__ import annotations
@@ -25,12 +32,16 @@ from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
+from kedro.config import OmegaConfigLoader
 from kedro.framework.context import KedroContext
-from kedro.io import AbstractVersionedDataset
+from kedro.io import AbstractVersionedDataset, DataCatalog, MemoryDataset
 from kedro.validation import parameter_validator
 from kedro.validation.model_factory import instantiate_model
 from kedro.validation.type_extractor import TypeExtractor
 from kedro.validation.utils import (
+    # Private: _MISSING, _is_optional, _unwrap_optional. Reason: the tree-first
+    # validation below repeats one step of Kedro's validator with Kedro's own
+    # notion of a missing value and of an optional type, which it does not export.
     _MISSING,
     _is_optional,
     _unwrap_optional,
@@ -41,12 +52,20 @@ from kedro.validation.utils import (
 
 from dl_experiments.config.base import ParameterValidationError, parse_params
 
+# The value ``part_of`` returns for a parameter that is not there (Kedro's own
+# sentinel, so that it compares with what ``resolve_nested_dict_path`` returns).
+MISSING = _MISSING
+
 
 def part_of(tree: Any, path: list[str]) -> Any:
     """``tree.a.b`` for ``path == ["a", "b"]``, through models and dicts, as Kedro
     names a typed tree's parts (``params:a.b``); ``_MISSING`` if there is none."""
     for key in path:
-        tree = tree[key] if isinstance(tree, dict) else getattr(tree, key, _MISSING)
+        tree = (
+            tree.get(key, _MISSING)
+            if isinstance(tree, dict)
+            else getattr(tree, key, _MISSING)
+        )
         if tree is _MISSING:
             return _MISSING
     return tree
@@ -124,12 +143,21 @@ def experiment_model(name: str) -> type | None:
 class _ExperimentParameterValidator(parameter_validator.ParameterValidator):
     """Kedro's validator with the project's tree-first validation step."""
 
+    # Private: ParameterValidator._apply_validation. Reason: it is the one step of
+    # Kedro's validation that validates typed keys one by one; Kedro has no public
+    # way to validate a typed part inside a typed tree.
     def _apply_validation(self, raw_params: dict, requirements: dict) -> dict:
         return validate_parameters(raw_params, requirements)
 
 
 @contextlib.contextmanager
 def _project_validator() -> Iterator[None]:
+    """Kedro's ``ParameterValidator`` is the project's within the block.
+
+    Reason: ``KedroContext._get_validated_params`` (private) imports and builds
+    the validator itself, with no setting to choose another class, so the class is
+    swapped in its module while that method runs.
+    """
     original = parameter_validator.ParameterValidator
     parameter_validator.ParameterValidator = _ExperimentParameterValidator
     try:
@@ -143,6 +171,8 @@ class ExperimentContext(KedroContext):
     whose ``catalog`` is the project's ``DATA_CATALOG_CLASS`` as in a run (Kedro
     1.7 builds a plain ``DataCatalog`` for notebooks and ``kedro ipython``)."""
 
+    # Private: KedroContext._get_validated_params. Reason: the only place where a
+    # run's parameters are validated; overridden to swap the validator (above).
     def _get_validated_params(self) -> dict[str, Any]:
         with _project_validator():
             return super()._get_validated_params()
@@ -152,10 +182,83 @@ class ExperimentContext(KedroContext):
         """The catalog a notebook or ``kedro ipython`` sees, as a run sees it."""
         from kedro.framework.project import settings  # noqa: PLC0415 - configured late
 
+        # Private: KedroContext._get_catalog. Reason: Kedro 1.7's public
+        # ``catalog`` property builds a plain DataCatalog; ``_get_catalog`` is how a
+        # run builds its catalog of the configured class.
         return self._get_catalog(catalog_class=settings.DATA_CATALOG_CLASS)
 
 
+# -- the configuration loader --------------------------------------------------
+
+
+class MergeStepConfigLoader(OmegaConfigLoader):
+    """Kedro's ``OmegaConfigLoader`` with a public step, ``before_merge``, called
+    with an environment's configuration before it is merged over ``conf/base``."""
+
+    def before_merge(
+        self, config: dict[str, Any], env_config: dict[str, Any], key: str, env_path: str
+    ) -> None:
+        """Change ``config`` (base) or ``env_config`` in place; nothing by default."""
+
+    # Private: OmegaConfigLoader._merge_configs. Reason: the one place where an
+    # environment's configuration meets the base's, with both still whole; the
+    # merge strategies Kedro offers are fixed, with no hook of their own.
+    def _merge_configs(
+        self,
+        config: dict[str, Any],
+        env_config: dict[str, Any],
+        key: str,
+        env_path: str,
+    ) -> Any:
+        self.before_merge(config, env_config, key, env_path)
+        return super()._merge_configs(config, env_config, key, env_path)
+
+
+# -- the catalog ---------------------------------------------------------------
+
+
+def built_datasets(catalog: DataCatalog) -> list[Any]:
+    """The datasets ``catalog`` has built so far (not the lazy ones it has not).
+
+    Private: DataCatalog._datasets. Reason: ``catalog.values()`` would build every
+    dataset the configuration declares, just to look at the ones already built.
+    """
+    return list(catalog._datasets.values())
+
+
+def catalog_save_version(catalog: DataCatalog) -> str | None:
+    """The version ``catalog`` saves every versioned dataset under (the run id).
+
+    Private: DataCatalog._save_version. Reason: Kedro exposes it only through
+    ``to_config()``, which rebuilds the whole configuration to return it.
+    """
+    return catalog._save_version
+
+
+# -- in-memory pipeline slices -------------------------------------------------
+
+
+class KeptMemoryDataset(MemoryDataset):
+    """A memory dataset the runner does not empty: a slice's result to read back.
+
+    Private: MemoryDataset._release. Reason: runners release every output no node
+    needs any more, through ``release()``, which calls ``_release``; Kedro has no
+    public way to mark a memory dataset as kept.
+    """
+
+    def _release(self) -> None:
+        pass
+
+
 # -- versioned datasets --------------------------------------------------------
+
+
+# Private attributes and methods of AbstractVersionedDataset below (_version,
+# _filepath, _fs, _clear_version_cache, _describe, _get_save_path,
+# _glob_function). Reason: Kedro resolves versions inside the dataset and exposes
+# only load and save; the run records, the clean-up of a failed run and the
+# complete-runs-only "latest" need the folder of a version, the versions on disk
+# and the listing Kedro takes "latest" from.
 
 
 def is_versioned(dataset: Any) -> bool:

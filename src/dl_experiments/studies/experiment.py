@@ -22,9 +22,8 @@ from kedro.runner import SequentialRunner
 from pydantic import BaseModel
 
 from dl_experiments.kedro_internals import (
-    _MISSING as MISSING,
-)
-from dl_experiments.kedro_internals import (
+    MISSING,
+    KeptMemoryDataset,
     parameter_types,
     part_of,
     validate_parameters,
@@ -47,13 +46,6 @@ def _quiet(name: str) -> Iterator[None]:
         yield
     finally:
         target.setLevel(level)
-
-
-class _KeptDataset(MemoryDataset):
-    """A memory dataset the runner does not release: a slice's result to read back."""
-
-    def _release(self) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -113,7 +105,7 @@ class Experiment:
                 catalog[name] = MemoryDataset(value)
             else:
                 catalog[name] = MemoryDataset(raw[name])  # copied: trials never share
-        kept = {name: _KeptDataset(copy_mode="assign") for name in keep}
+        kept = {name: KeptMemoryDataset(copy_mode="assign") for name in keep}
         for name, dataset in kept.items():
             catalog[self.dataset(name)] = dataset
         with _quiet("kedro"):
