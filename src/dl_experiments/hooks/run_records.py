@@ -7,7 +7,9 @@ records, so unpinned loads resolve to complete runs only.
 
 Registered first in ``settings.HOOKS`` so that, hooks running last-in-first-out,
 its ``before_pipeline_run`` comes after every other hook's checks: a run stopped
-there (bad parameters, no trained model) leaves no record.
+there (bad parameters, no trained model) leaves no record. Saves may land from
+several threads (``ThreadRunner``): the record is updated under a lock. A record
+that cannot be closed (a full disk) stays ``running``, which counts as incomplete.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import threading
 from typing import Any
 
 from kedro.framework.context import KedroContext
@@ -63,6 +66,7 @@ class RunRecordHook:
         self._catalog: Any = None
         self._env: str | None = None
         self._parameters: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
@@ -124,14 +128,15 @@ class RunRecordHook:
     @hook_impl
     def after_dataset_saved(self, dataset_name: str) -> None:
         """Add a versioned output to the record as soon as it is saved."""
-        record = self._record
-        if record is None or dataset_name not in record.outputs:
-            return
-        record.saved[dataset_name] = {
-            "version": record.run_id,
-            "path": record.outputs[dataset_name],
-        }
-        self._store.write(record)
+        with self._lock:
+            record = self._record
+            if record is None or dataset_name not in record.outputs:
+                return
+            record.saved[dataset_name] = {
+                "version": record.run_id,
+                "path": record.outputs[dataset_name],
+            }
+            self._store.write(record)
 
     @hook_impl
     def after_pipeline_run(self) -> None:
@@ -145,12 +150,23 @@ class RunRecordHook:
         self._close("failed", f"{type(error).__name__}: {message}")
 
     def _close(self, status: str, error: str | None = None) -> None:
-        record = self._record
-        if record is None or self._store is None:
-            return
-        record.status = status  # type: ignore[assignment]
-        record.finished_at = now_utc()
-        record.error = error
-        self._store.write(record)
-        self._record = None
-        self._catalog = None
+        with self._lock:
+            record = self._record
+            if record is None or self._store is None:
+                return
+            self._record = None
+            self._catalog = None
+            record.status = status  # type: ignore[assignment]
+            record.finished_at = now_utc()
+            record.error = error
+            try:
+                self._store.write(record)
+            except OSError as failure:
+                message = (
+                    f"{failure}; run {record.run_id} stays 'running' in its record, "
+                    "which counts as incomplete: its versions are never loaded as "
+                    "latest"
+                )
+                if status == "complete":  # the run's result does not count: say so
+                    raise OSError(failure.errno, message) from failure
+                logger.error("%s", message)  # the run's own error comes first

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -101,12 +102,24 @@ class RunStore:
         return self.folder / f"{run_id}.json"
 
     def write(self, record: RunRecord) -> None:
-        """Write ``record`` atomically (a reader never sees half a file)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Write ``record`` atomically (a reader never sees half a file).
+
+        A write that fails (a full disk) leaves the previous record as it was and
+        no temporary file; the ``OSError`` names the record.
+        """
         target = self.path(record.run_id)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(record.to_json(), encoding="utf-8")
-        os.replace(temporary, target)
+        temporary = target.with_name(
+            f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        )
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(record.to_json(), encoding="utf-8")
+            os.replace(temporary, target)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise OSError(
+                error.errno, f"could not write run record '{target}': {error.strerror}"
+            ) from error
 
     def read(self, run_id: str) -> RunRecord:
         """The record of ``run_id``; ``RunRecordError`` when there is none."""
