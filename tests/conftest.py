@@ -1,4 +1,5 @@
-"""Shared fixtures: throw-away copies of the project for end-to-end Kedro runs."""
+"""Shared fixtures: throw-away copies of the project for end-to-end Kedro runs;
+the tiers the tests fall in (``make test-fast`` runs the untiered ones)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,39 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# Test tiers, the markers of pyproject.toml. A test gets them from the fixtures it
+# uses (directly or through other fixtures) and the folder it lives in, so a new
+# test falls in its tier by itself. Given by hand (``pytestmark`` or a decorator):
+# ``e2e`` on any other test that runs a pipeline through training, ``cluster`` on
+# a test that starts several cooperating processes.
+MARKERS_BY_FIXTURE = {
+    "browser": "browser",  # a real Chromium (tests/test_browser.py)
+    "postgresql_url": "postgres",  # a real PostgreSQL server
+    "trained_project": "e2e",  # session-long project copies trained once
+    "project_factory": "e2e",
+}
+MARKERS_BY_FOLDER = {"benchmarks": "benchmark"}  # tests/<folder>/
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the tiers its fixtures and its folder imply."""
+    tests = PROJECT_ROOT / "tests"
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        wanted = {
+            MARKERS_BY_FIXTURE[name] for name in fixtures & MARKERS_BY_FIXTURE.keys()
+        }
+        path = Path(item.path)
+        if path.is_relative_to(tests):
+            wanted |= {
+                MARKERS_BY_FOLDER[part]
+                for part in path.relative_to(tests).parts[:-1]
+                if part in MARKERS_BY_FOLDER
+            }
+        present = {marker.name for marker in item.iter_markers()}
+        for name in sorted(wanted - present):
+            item.add_marker(name)
 
 
 def make_project(root: Path) -> Path:

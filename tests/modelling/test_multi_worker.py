@@ -72,6 +72,7 @@ def start_worker(
 
 
 @pytest.mark.e2e
+@pytest.mark.cluster
 def test_two_workers_train_one_model_and_the_chiefs_is_the_runs(tmp_path: Path):
     project = make_project(tmp_path / "project")
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}

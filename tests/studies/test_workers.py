@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 from tests.conftest import PROJECT_ROOT
 from tests.studies.conftest import load_study
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.cluster]
 
 N_TRIALS = 4
 
