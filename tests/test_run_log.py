@@ -2,7 +2,8 @@
 Kedro's log file, and no TensorFlow noise on the console.
 
 One real `kedro run` of all three experiments in the test environment, as a user
-types it (a subprocess in a project copy, so conf/logging.yml is found as usual).
+types it (a subprocess in a project copy, so conf/logging.yml is found as usual),
+its console read through a pipe, as `| tee` or a CI log reads it.
 """
 
 from __future__ import annotations
@@ -110,3 +111,28 @@ def test_console_has_no_tensorflow_noise_nor_progress_bars(logged_run):
     assert "epoch 2/2" in console  # the progress lines do reach the console
     for noise in ("node_def_util", "E0000", "W0000", "\x08", "\r"):
         assert noise not in console, noise
+
+
+def test_in_a_pipe_report_paths_and_table_rows_stay_whole(logged_run):
+    """No console line is cut at 80 columns (or any width): each report's path is
+    whole on its line and each row of the table holds all of its cells."""
+    project, result = logged_run
+    console = result.stdout
+    version = r"\d{4}-\d\d-\d\dT\d\d\.\d\d\.\d\d\.\d{3}Z"
+    paths = {}
+    for experiment in EXPERIMENTS:
+        path = rf"data/08_reporting/{experiment}/report\.html/{version}/report\.html"
+        match = re.search(rf"^  report: ({path})$", console, re.MULTILINE)
+        assert match, f"{experiment}'s report path is not whole on one line"
+        paths[experiment] = match.group(1)
+        assert (project / paths[experiment]).is_file()
+    table = console.split("Run summary (test split):\n", 1)[1].splitlines()
+    header, rule, rows = table[0], table[1], table[2 : 2 + len(EXPERIMENTS)]
+    assert header.split() == (
+        "experiment metric model baseline best baseline report W&B".split()
+    )
+    assert set(rule) == {"-", " "}
+    assert sorted(row.split()[0] for row in rows) == sorted(EXPERIMENTS)
+    for row in rows:
+        experiment = row.split()[0]
+        assert row.split()[-3:] == [paths[experiment], "not", "tracked"], row
