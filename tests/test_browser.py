@@ -1,6 +1,6 @@
 """The HTML reports and kedro-viz, tested in a real browser.
 
-Headless Chromium (Debian's ``chromium`` package, installed by ``.ci/run``, driven
+Headless Chromium (Debian's ``chromium`` package, installed by ``make test``, driven
 by Playwright) opens each experiment's report of a test-environment run and the
 ``kedro viz build --include-previews`` site, both served on loopback; every image
 must load, the console must stay free of errors, and a screenshot of each page is
@@ -52,7 +52,7 @@ def chromium_executable() -> str:
     if not path:
         pytest.fail(
             "Chromium is missing: the browser tests need Debian's chromium package "
-            "(apt-get install -y chromium, as .ci/run does) or CHROMIUM_PATH pointing "
+            "(apt-get install -y chromium, as make test does) or CHROMIUM_PATH pointing "
             "at a Chromium binary"
         )
     return path
