@@ -1,0 +1,269 @@
+"""Every common kind of table by configuration alone: a 4-class table and a
+regression table without coordinates, described in a conf/<env> with the YAML that
+docs/own_data.md shows (copied from the page as it is), conf/base untouched.
+
+Each trains, reports (figures that do not apply are "not drawn", never faked),
+predicts new rows, runs a tiny study and a seeds run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dl_experiments.datasets.figure_dataset import not_drawn_reason
+from tests.conftest import PROJECT_ROOT, run_kedro
+from tests.helpers import latest, latest_json
+from tests.tracking.wandb_records import find_offline_runs, read_offline_run
+
+pytestmark = pytest.mark.e2e
+
+ENV = "own_data"
+GUIDE = PROJECT_ROOT / "docs" / "own_data.md"
+BLOCK = re.compile(r"```yaml\n# conf/local/(?P<file>\S+)\n(?P<body>.*?)```", re.DOTALL)
+SOILS = ["clay", "loam", "sand", "silt"]
+# Small enough to run in seconds: the guide's YAML is the user's, these are the test's.
+QUICK = {"training": {"epochs": 12, "early_stopping": {"patience": 4}}}
+TINY_STUDY = {
+    "n_trials": 2,
+    "max_epochs": 2,
+    "sampler": {"n_startup_trials": 1},
+    "pruner": {"type": "none"},
+    "seeds": [0, 1],
+}
+
+
+def guide_section(heading: str) -> dict[str, str]:
+    """``{file name: YAML}`` of the conf blocks under one heading of the guide."""
+    text = GUIDE.read_text()
+    start = text.index(f"## {heading}")
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end > 0 else None]
+    return {m["file"]: m["body"] for m in BLOCK.finditer(section)}
+
+
+def conf_digest(project: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted((project / "conf/base").rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def write_env(project: Path, files: dict[str, str], wandb: str = "mode: disabled\n"):
+    env = project / "conf" / ENV
+    env.mkdir()
+    (env / "wandb.yml").write_text(wandb)
+    for name, body in files.items():
+        (env / name).write_text(body)
+
+
+def soil_samples(rows: int, seed: int, labelled: bool = True) -> pd.DataFrame:
+    """Probe readings whose soil type shows in moisture, pH and conductivity."""
+    rng = np.random.default_rng(seed)
+    soil = rng.integers(0, 4, rows)
+    frame = pd.DataFrame(
+        {
+            "sample_id": [f"s{i:04d}" for i in range(rows)],
+            "site": rng.choice(["east", "west"], rows),
+            "moisture_pct": (
+                np.array([45, 30, 12, 38])[soil] + rng.normal(0, 4, rows)
+            ).clip(0, 100),
+            "ph": (
+                np.array([6.2, 6.8, 7.4, 6.5])[soil] + rng.normal(0, 0.2, rows)
+            ).clip(0, 14),
+            "conductivity": (
+                np.array([0.9, 0.5, 0.2, 0.7])[soil] + rng.normal(0, 0.08, rows)
+            ).clip(0),
+            "organic_pct": rng.uniform(0, 8, rows),
+        }
+    )
+    if labelled:
+        frame["soil"] = np.array(SOILS)[soil]
+    return frame
+
+
+def buildings(rows: int, seed: int, labelled: bool = True) -> pd.DataFrame:
+    """Energy use of buildings: area, occupants, insulation and the weather."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "building_id": [f"b{i:04d}" for i in range(rows)],
+            "floor_area_m2": rng.uniform(40, 400, rows).round(1),
+            "occupants": rng.integers(0, 12, rows),
+            "insulation": rng.choice(["poor", "fair", "good"], rows),
+            "outdoor_temp_c": rng.uniform(-15, 30, rows).round(1),
+        }
+    )
+    if labelled:
+        factor = frame["insulation"].map({"poor": 1.6, "fair": 1.2, "good": 0.9})
+        frame["energy_kwh"] = (
+            (
+                frame["floor_area_m2"]
+                * factor
+                * (1 + (18 - frame["outdoor_temp_c"]).clip(0) / 20)
+                + 40 * frame["occupants"]
+                + rng.normal(0, 15, rows)
+            )
+            .clip(0)
+            .round(1)
+        )
+    return frame
+
+
+def test_guide_shows_both_examples_as_catalog_and_parameters():
+    """Each example is a catalog and a parameters file whose data lies in
+    data/01_raw, where the tests below write it."""
+    for heading in ("Several classes", "Regression without coordinates"):
+        files = guide_section(heading)
+        assert set(files) in (
+            {"catalog_wildfire.yml", "parameters_wildfire.yml"},
+            {"catalog_housing.yml", "parameters_housing.yml"},
+        ), heading
+        for body in files.values():
+            for path in re.findall(r"filepath: (\S+)", body):
+                assert path.startswith("data/01_raw/"), path
+
+
+def test_a_four_class_table_trains_reports_predicts_and_is_searched(project):
+    raw = project / "data" / "01_raw"
+    soil_samples(400, seed=1).to_csv(raw / "soil_samples.csv", index=False)
+    new = soil_samples(25, seed=2, labelled=False)
+    new.to_csv(raw / "new_soil_samples.csv", index=False)
+    base = conf_digest(project)
+    write_env(project, guide_section("Several classes"), wandb="mode: offline\n")
+    quick = {"wildfire": QUICK | {"evaluation": {"cv_folds": 2}}}
+
+    run_kedro(project, "wildfire", env=ENV, params=quick)
+
+    metrics = latest_json(project, "data/08_reporting/wildfire/metrics.json")
+    assert metrics["task"] == "multiclass"
+    model = metrics["model"]
+    assert list(model["per_class"]) == SOILS
+    assert model["confusion_matrix"]["labels"] == SOILS
+    for key in ("top_2_accuracy", "log_loss", "roc_auc", "f1_macro"):
+        assert model[key] is not None, key
+    assert "positive_class" not in model
+    assert set(metrics["baselines"]) == {
+        "majority_class",
+        "logistic_regression",
+        "hist_gradient_boosting",
+    }
+    assert model["accuracy"] > metrics["baselines"]["majority_class"]["accuracy"] + 0.2
+    folds = metrics["cross_validation"]["models"]
+    assert set(folds) == {
+        "mlp",
+        "majority_class",
+        "logistic_regression",
+        "hist_gradient_boosting",
+    }
+    assert len(folds["mlp"]["accuracy"]["folds"]) == 2
+    predictions = pd.read_parquet(
+        latest(project, "data/07_model_output/wildfire/test_predictions.parquet")
+    )
+    assert [c for c in predictions.columns if c.startswith("proba_")] == [
+        f"proba_{i}" for i in range(4)
+    ]
+    # Figures: the multi-class ones drawn, the binary threshold plot "not drawn".
+    for figure in ("confusion_matrix", "roc_pr_curves", "training_history"):
+        png = latest(project, f"data/08_reporting/wildfire/{figure}.png").read_bytes()
+        assert png.startswith(b"\x89PNG") and not_drawn_reason(png) is None, figure
+    threshold = latest(project, "data/08_reporting/wildfire/threshold_calibration.png")
+    assert "binary classifiers only" in not_drawn_reason(threshold.read_bytes())
+    report = latest(project, "data/08_reporting/wildfire/report.html").read_text()
+    assert "threshold calibration: not drawn" in report
+    (tracked,) = [read_offline_run(p) for p in find_offline_runs(project / "wandb")]
+    assert tracked.finished and tracked.exit_code == 0
+    panels = tracked.config["_wandb"]["visualize"]
+    assert panels["charts/confusion_matrix"]["panel_config"]["panelDefId"].startswith(
+        "wandb/confusion_matrix"
+    )
+    assert "charts/roc_curve" in panels and "charts/pr_curve" in panels
+    assert tracked.summary["task"] == "multiclass"
+
+    run_kedro(project, "wildfire_predict", env=ENV)
+    scored = pd.read_csv(
+        latest(project, "data/07_model_output/wildfire/predictions.csv")
+    )
+    assert scored["sample_id"].tolist() == new["sample_id"].tolist()
+    probabilities = scored[[f"probability_{name}" for name in SOILS]].to_numpy()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert set(scored["predicted_class"]) <= set(SOILS)
+    assert (
+        np.asarray(SOILS)[probabilities.argmax(axis=1)] == scored["predicted_class"]
+    ).all()
+
+    run_kedro(
+        project, "wildfire_tune", env=ENV, params=quick | {"wildfire_tune": TINY_STUDY}
+    )
+    trials = pd.read_csv(latest(project, "data/08_reporting/wildfire_tune/trials.csv"))
+    assert len(trials) == 2
+    seeds = pd.read_csv(
+        latest(project, "data/08_reporting/wildfire_tune/seed_runs.csv")
+    )
+    assert sorted(seeds["seed"].unique()) == [0, 1]
+    assert conf_digest(project) == base
+
+
+def test_a_regression_table_without_coordinates_has_no_map(project):
+    raw = project / "data" / "01_raw"
+    buildings(300, seed=3).to_csv(raw / "buildings.csv", index=False)
+    new = buildings(15, seed=4, labelled=False)
+    new.to_csv(raw / "new_buildings.csv", index=False)
+    base = conf_digest(project)
+    write_env(project, guide_section("Regression without coordinates"))
+    quick = {"housing": QUICK}
+
+    run_kedro(project, "housing", env=ENV, params=quick)
+
+    metrics = latest_json(project, "data/08_reporting/housing/metrics.json")
+    assert metrics["task"] == "regression"
+    assert {"rmse", "mae", "r2", "mean_error"} <= set(metrics["model"])
+    assert "target_cap" not in metrics
+    assert not any(key.startswith("rmse_") for key in metrics["model"])  # no unit
+    assert set(metrics["baselines"]) == {
+        "mean_predictor",
+        "linear_regression",
+        "hist_gradient_boosting",
+    }
+    model_input = pd.read_parquet(
+        latest(project, "data/04_feature/housing/model_input.parquet")
+    )
+    assert not any(column.startswith("coord_rot_") for column in model_input.columns)
+    error_map = latest(project, "data/08_reporting/housing/error_map.png").read_bytes()
+    assert "evaluation.map" in not_drawn_reason(error_map)
+    for figure in (
+        "predicted_vs_actual",
+        "residuals",
+        "residual_histogram",
+        "error_by_decile",
+    ):
+        png = latest(project, f"data/08_reporting/housing/{figure}.png").read_bytes()
+        assert not_drawn_reason(png) is None, figure
+    report = latest(project, "data/08_reporting/housing/report.html").read_text()
+    assert "error map: not drawn" in report
+    assert report.count("<img ") >= 6
+
+    run_kedro(project, "housing_predict", env=ENV)
+    scored = pd.read_csv(
+        latest(project, "data/07_model_output/housing/predictions.csv")
+    )
+    assert scored["building_id"].tolist() == new["building_id"].tolist()
+    assert np.isfinite(scored["prediction"]).all()
+
+    run_kedro(
+        project, "housing_tune", env=ENV, params=quick | {"housing_tune": TINY_STUDY}
+    )
+    trials = pd.read_csv(latest(project, "data/08_reporting/housing_tune/trials.csv"))
+    assert len(trials) == 2
+    run_kedro(
+        project, "housing_seeds", env=ENV, params=quick | {"housing_tune": TINY_STUDY}
+    )
+    seeds = pd.read_csv(latest(project, "data/08_reporting/housing_tune/seed_runs.csv"))
+    assert sorted(seeds["seed"].unique()) == [0, 1]
+    assert conf_digest(project) == base
