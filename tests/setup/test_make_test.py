@@ -1,10 +1,10 @@
 """`make test` sets up what the tests start for real, or stops before them.
 
 ``tools/test_setup.sh`` runs on a PATH of its own: a folder with the few programs
-it uses (bash, env, id, sudo) and, per test, a fake ``apt-get`` that records its
-calls and "installs" a Chromium (an executable file) into that folder. The real
-Chromium and apt-get are out of sight; PostgreSQL's server programs are given as
-files in the same folder, so only Chromium is missing.
+it and make's recipes use (bash, env, id, touch, sudo) and, per test, a fake
+``apt-get`` that records its calls and "installs" a Chromium (an executable file)
+into that folder. The real Chromium and apt-get are out of sight; PostgreSQL's
+server programs are given as files in the same folder, so only Chromium is missing.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ def executable(path: Path, text: str) -> Path:
 
 @pytest.fixture
 def bin_dir(tmp_path: Path) -> Path:
-    """A PATH folder with bash, env, id, a sudo that runs its command, and
+    """A PATH folder with bash, env, id, touch, a sudo that runs its command, and
     PostgreSQL's server programs (empty scripts): no Chromium, no apt-get."""
     folder = tmp_path / "bin"
     folder.mkdir()
-    for program in ("bash", "env", "id"):
+    for program in ("bash", "env", "id", "touch"):
         (folder / program).symlink_to(shutil.which(program))
     executable(
         folder / "sudo", '#!/usr/bin/env bash\n[[ $1 == -n ]] && shift\nexec "$@"\n'
