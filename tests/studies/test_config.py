@@ -12,10 +12,12 @@ import pytest
 from pydantic import ValidationError
 from scipy import stats
 
+from dl_experiments.config.base import parse_params
 from dl_experiments.kedro_internals import experiment_model as parameters_schema
 from dl_experiments.studies.config import StudyConfig
 from dl_experiments.studies.seeds import seed_statistics
 from dl_experiments.studies.space import (
+    check_objective,
     check_search_space,
     default_values,
     merged,
@@ -39,6 +41,8 @@ def test_shipped_studies_are_valid(experiment: str, env: str):
     check_search_space(
         config, experiment, parameters_schema(experiment), params[experiment]
     )
+    model = parameters_schema(experiment).model_validate(params[experiment])
+    check_objective(config, experiment, model)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +67,78 @@ def test_bad_distributions_name_the_field(distribution: dict, message: str):
 def test_objective_must_be_a_validation_metric():
     with pytest.raises(ValidationError, match="validation split only"):
         study({}, objective={"metric": "test_accuracy"})
+
+
+@pytest.mark.parametrize(
+    ("metric", "direction"),
+    [
+        ("val_loss", "minimize"),
+        ("val_auc", "maximize"),
+        ("val_precision", "maximize"),
+        ("val_accuracy", "maximize"),
+        ("val_rmse", "minimize"),
+        ("val_mae", "minimize"),
+    ],
+)
+def test_the_objectives_direction_follows_from_its_metric(metric: str, direction: str):
+    assert study({}, objective={"metric": metric}).objective.direction == direction
+    # Written by hand, it is accepted when it agrees.
+    agreed = study({}, objective={"metric": metric, "direction": direction})
+    assert agreed.objective.direction == direction
+
+
+def test_a_direction_against_the_metric_names_the_key():
+    with pytest.raises(ParameterValidationError) as error:
+        parse_params(
+            StudyConfig,
+            {"objective": {"metric": "val_auc", "direction": "minimize"}},
+            "wildfire_tune",
+        )
+    (problem,) = error.value.problems
+    assert problem.startswith("wildfire_tune.objective.direction = 'minimize'")
+    assert "better higher" in problem and "maximize" in problem
+
+
+@pytest.mark.parametrize(
+    ("metric", "message"),
+    [
+        ("val_perplexity", "not one the task kinds declare"),
+        ("val_mean_error", "best nearest zero"),
+    ],
+)
+def test_an_objective_without_a_direction_is_refused(metric: str, message: str):
+    with pytest.raises(ParameterValidationError) as error:
+        parse_params(StudyConfig, {"objective": {"metric": metric}}, "housing_tune")
+    (problem,) = error.value.problems
+    assert problem.startswith(f"housing_tune.objective.metric = '{metric}'")
+    assert message in problem
+
+
+@pytest.mark.parametrize(
+    ("experiment", "metric", "produced"),
+    [
+        ("wildfire", "val_rmse", ["val_loss", "val_accuracy", "val_auc"]),
+        ("housing", "val_auc", ["val_loss", "val_mae", "val_rmse"]),
+        ("fashion_mnist", "val_auc", ["val_loss", "val_accuracy"]),
+    ],
+)
+def test_the_objective_is_a_metric_the_experiments_kind_produces(
+    experiment: str, metric: str, produced: list[str]
+):
+    params = load_parameters("base")
+    model = parameters_schema(experiment).model_validate(params[experiment])
+    for allowed in produced:
+        check_objective(study({}, objective={"metric": allowed}), experiment, model)
+    with pytest.raises(ParameterValidationError) as error:
+        check_objective(study({}, objective={"metric": metric}), experiment, model)
+    (problem,) = error.value.problems
+    assert problem.startswith(f"{experiment}_tune.objective.metric = '{metric}'")
+    assert str(produced) in problem
+    # A plain parameter tree says its kind by target.task (images: data.class_names).
+    with pytest.raises(ParameterValidationError, match=r"objective\.metric"):
+        check_objective(
+            study({}, objective={"metric": metric}), experiment, params[experiment]
+        )
 
 
 def wildfire() -> dict[str, Any]:

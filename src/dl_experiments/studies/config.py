@@ -1,9 +1,10 @@
 """A study's configuration: ``<experiment>_tune`` in ``parameters_<experiment>.yml``.
 
-Everything is checked before the first trial: the distributions here (when a
-study pipeline starts, ``params:<experiment>_tune`` is parsed into
-``StudyConfig``), the searched parameter paths against the experiment's own
-schema in ``studies.space.check_search_space``.
+Everything is checked before the first trial: the distributions and the
+objective's direction here (Kedro validates ``params:<experiment>_tune`` against
+``StudyConfig``, the type of the study nodes' argument, before the run), the
+searched parameter paths against the experiment's own schema and the objective
+against the experiment's task kind in ``studies.space``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from dl_experiments import tasks
 from dl_experiments.config.base import PositiveInt, Strict
 
 Scalar = str | int | float | bool | None
+# How Optuna optimises a metric that is better higher or lower.
+DIRECTIONS = {"higher": "maximize", "lower": "minimize"}
 
 
 class Distribution(Strict):
@@ -101,20 +105,56 @@ class PrunerConfig(Strict):
 
 
 class ObjectiveConfig(Strict):
-    """The validation metric of the training history a study optimises."""
+    """The validation metric of the training history a study optimises.
+
+    Its direction follows from the metric (``tasks.direction``: ``val_auc`` is
+    maximised, ``val_loss`` minimised); a ``direction`` written by hand must agree.
+    Whether the experiment's task kind produces the metric is checked with the
+    experiment's parameters (``studies.space.check_objective``).
+    """
 
     metric: str = "val_loss"
-    direction: Literal["minimize", "maximize"] = "minimize"
+    direction: Literal["minimize", "maximize"] | None = Field(
+        default=None, validate_default=True
+    )
 
-    @model_validator(mode="after")
-    def _validation_only(self) -> ObjectiveConfig:
-        if not self.metric.startswith("val_"):
+    @field_validator("metric")
+    @classmethod
+    def _validation_metric(cls, metric: str) -> str:
+        if not metric.startswith("val_"):
             raise ValueError(
-                f"objective.metric '{self.metric}': a study is judged on the "
-                "validation split only; expected a 'val_' metric of the training "
-                "history such as val_loss, val_auc or val_accuracy"
+                f"'{metric}': a study is judged on the validation split only; "
+                "expected a 'val_' metric of the training history such as "
+                "val_loss, val_auc or val_accuracy"
             )
-        return self
+        try:
+            way = tasks.direction(metric)
+        except KeyError as error:
+            raise ValueError(error.args[0]) from None
+        if way == "zero":
+            raise ValueError(
+                f"'{metric}' is best nearest zero, which a study cannot minimise "
+                "or maximise; expected a metric that is better higher or lower"
+            )
+        return metric
+
+    @field_validator("direction")
+    @classmethod
+    def _direction_of_metric(
+        cls, direction: str | None, info: ValidationInfo
+    ) -> str | None:
+        metric = info.data.get("metric")
+        if metric is None:  # the metric itself was rejected
+            return direction
+        way = tasks.direction(metric)
+        derived = DIRECTIONS[way]
+        if direction is not None and direction != derived:
+            raise ValueError(
+                f"objective.metric '{metric}' is better {way}, so a study "
+                f"{derived}s it; leave direction out (it follows from the metric) "
+                f"or set it to {derived}"
+            )
+        return derived
 
 
 class StudyConfig(Strict):

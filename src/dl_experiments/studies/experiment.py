@@ -30,7 +30,6 @@ from dl_experiments.kedro_internals import (
 )
 
 PARAMS = "params:"
-# Inputs of the training nodes that hooks fill in; empty inside a study.
 
 
 @contextlib.contextmanager
@@ -57,13 +56,17 @@ class Experiment:
     schema: type[BaseModel] | None = None
     training_node: str = "train_model"
     evaluation_node: str = "evaluate"
+    # What the evaluation node outputs: the test-set metrics of the model and its
+    # baselines (the templates add cross-validation after it, in other nodes).
+    evaluation_output: str = "test_metrics"
 
     def training_slice(self) -> Pipeline:
         """Raw inputs to the trained model and its history."""
         return self.pipeline.to_nodes(f"{self.name}.{self.training_node}")
 
     def evaluation_slice(self) -> Pipeline:
-        """Raw inputs to the test-set metrics of the model and its baselines."""
+        """Raw inputs to the test-set metrics of the model and its baselines
+        (``evaluation_output``); cross-validation is not part of it."""
         return self.pipeline.to_nodes(f"{self.name}.{self.evaluation_node}")
 
     def raw_inputs(self, pipeline: Pipeline | None = None) -> list[str]:

@@ -54,33 +54,31 @@ def _as_dict(params: Any) -> dict[str, Any]:
     return as_tree(params)
 
 
-def _study_config(experiment: Experiment, config: Any) -> StudyConfig:
-    """``params:<experiment>_tune`` as a ``StudyConfig``; errors name each field.
-
-    Validated here, when a study pipeline runs, rather than by Kedro from a node
-    annotation: Kedro 1.7 validates typed parameters of every registered pipeline
-    whenever a hook reads ``context.params`` before the run is scoped, so a typo
-    in a study's configuration would stop the experiment's own runs.
-    """
-    from dl_experiments.validation import parse_params  # noqa: PLC0415
-
-    return parse_params(StudyConfig, config, f"{experiment.name}_tune")
+def _typed_params(func: Callable[..., Any], schema: type[BaseModel] | None) -> None:
+    """Annotate a node's ``params`` (``params:<experiment>``) with the experiment's
+    own model, so that Kedro validates it before the run, as in the experiment's
+    own run (without a model it stays a plain dict)."""
+    if schema is not None:
+        func.__annotations__["params"] = schema
 
 
 def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]]:
-    """The node functions of one experiment's study pipelines."""
+    """The node functions of one experiment's study pipelines. Their ``config``
+    (``params:<experiment>_tune``) is a ``StudyConfig`` and their ``params``
+    (``params:<experiment>``) the experiment's model: Kedro validates both before
+    any node runs."""
 
     def run_study(
-        config: dict, params: dict, storage_folder: str, **raw: Any
+        config: StudyConfig, params: dict, storage_folder: str, **raw: Any
     ) -> dict[str, Any]:
-        """Check the search space, then run or resume the study on the raw data
-        the training slice reads; return its trials, best trial and figures."""
+        """Check the objective and the search space, then run or resume the study
+        on the raw data the training slice reads; return its trials, best trial
+        and figures."""
         from dl_experiments.studies import report, space, study  # noqa: PLC0415
         from dl_experiments.studies.figures import study_figures  # noqa: PLC0415
 
-        config = _study_config(experiment, config)
         tree = _as_dict(params)
-        space.validate_experiment(experiment.schema, tree, experiment.name)
+        space.check_objective(config, experiment.name, params)
         space.check_search_space(config, experiment.name, experiment.schema, tree)
         optuna_study = study.run_study(
             experiment, config, tree, _raw_data(experiment, raw), storage_folder
@@ -95,7 +93,7 @@ def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]
         }
 
     def evaluate_seeds(
-        config: dict, params: dict, best_params: dict | None = None, **raw: Any
+        config: StudyConfig, params: dict, best_params: dict | None = None, **raw: Any
     ) -> dict[str, pd.DataFrame]:
         """Retrain the best (or the default) configuration over ``seeds``, each
         scored once on its test split; per-seed values and their statistics."""
@@ -103,8 +101,9 @@ def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]
             evaluate_over_seeds,
             seed_statistics,
         )
+        from dl_experiments.studies.space import check_objective  # noqa: PLC0415
 
-        config = _study_config(experiment, config)
+        check_objective(config, experiment.name, params)
         overrides = None
         if best_params is not None:
             overrides = best_params.get("overrides")
@@ -127,7 +126,7 @@ def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]
         return plot_seed_spread(seed_runs)
 
     def build_study_report(
-        config: dict,
+        config: StudyConfig,
         seed_statistics: pd.DataFrame,
         trials: pd.DataFrame | None = None,
         best_params: dict | None = None,
@@ -137,14 +136,11 @@ def study_node_functions(experiment: Experiment) -> dict[str, Callable[..., Any]
         from dl_experiments.studies.report import study_report  # noqa: PLC0415
 
         return study_report(
-            experiment.name,
-            _study_config(experiment, config),
-            seed_statistics,
-            trials,
-            best_params,
-            figures,
+            experiment.name, config, seed_statistics, trials, best_params, figures
         )
 
+    _typed_params(run_study, experiment.schema)
+    _typed_params(evaluate_seeds, experiment.schema)
     return {
         "run_study": run_study,
         "evaluate_seeds": evaluate_seeds,

@@ -1,5 +1,6 @@
 """Multi-seed evaluation: one configuration retrained over several seeds, each
-scored once on its test split by the experiment's own evaluation node, then the
+scored once on its test split by the experiment's own evaluation node (the
+pipeline up to ``evaluate``: no cross-validation per seed), then the
 mean, standard deviation and a t-based 95% interval of every headline metric for
 the model and each baseline."""
 
@@ -46,7 +47,10 @@ def evaluate_over_seeds(
         seeded = merged(base, changes | {config.seed_parameter: seed})
         validate_experiment(experiment.schema, seeded, experiment.name)
         result = experiment.run(
-            evaluation, seeded, raw, keep=["metrics", "training_history"]
+            evaluation,
+            seeded,
+            raw,
+            keep=[experiment.evaluation_output, "training_history"],
         )
         _clear_keras_session()
         history = result["training_history"]
@@ -61,7 +65,7 @@ def evaluate_over_seeds(
                 ),
             }
         )
-        table = models_table(result["metrics"])
+        table = models_table(result[experiment.evaluation_output])
         for model in table.columns:
             for name, value in table[model].items():
                 if (

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from dl_experiments import tasks
 from dl_experiments.studies.config import Distribution, StudyConfig
 from dl_experiments.validation.errors import ParameterValidationError
 
@@ -203,6 +204,44 @@ def check_search_space(
                 )
     if problems:
         raise ParameterValidationError(name, problems)
+
+
+def experiment_kind(params: Any) -> tasks.TaskKind:
+    """The task kind an experiment's parameters declare: the model's ``kind``
+    (``target.task`` of a table, image classification for images), or, for a
+    plain tree, ``target.task``."""
+    kind = getattr(params, "kind", None)
+    if isinstance(kind, tasks.TaskKind):
+        return kind
+    tree = as_tree(params)
+    task = get_path(tree, "target.task")
+    if task is not MISSING:
+        return tasks.kind(task)
+    if has_path(tree, "data.class_names"):
+        return tasks.kind("image_classification")
+    raise ValueError(
+        "the experiment's parameters declare no task kind: expected target.task "
+        f"(one of {tasks.names()}) or, for images, data.class_names"
+    )
+
+
+def check_objective(config: StudyConfig, experiment: str, params: Any) -> None:
+    """The objective is a validation metric the experiment's task kind produces.
+    Raises ``ParameterValidationError`` naming ``<experiment>_tune.objective.metric``
+    and the metrics the kind's training history has."""
+    kind = experiment_kind(params)
+    metric = config.objective.metric
+    produced = [name for name in kind.monitorable() if name.startswith("val_")]
+    if metric not in produced:
+        name = f"{experiment}_tune"
+        raise ParameterValidationError(
+            name,
+            [
+                f"{name}.objective.metric = {metric!r}: a {kind.name} experiment's "
+                f"training history has the validation metrics {produced}; expected "
+                "one of those"
+            ],
+        )
 
 
 def _with_defaults(

@@ -1,5 +1,5 @@
 """Optuna studies over an experiment's own training: storage, sampler, pruner,
-objective, and the loop that stops at ``n_trials`` in total.
+objective, and the stop at ``n_trials`` in total (Optuna's ``MaxTrialsCallback``).
 
 A study lives in its storage (a journal file under ``data/10_studies/`` by default,
 or an RDB URL such as ``postgresql://...``), so a second invocation of the same
@@ -21,6 +21,7 @@ from typing import Any
 
 import optuna
 import pandas as pd
+from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 
 from dl_experiments.modelling.callbacks import extra_callbacks
@@ -43,6 +44,9 @@ logger = logging.getLogger(__name__)
 # The states that use up a study's budget: n_trials counts these, over every
 # invocation and worker. A failed trial (an error, Ctrl-C) does not count.
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED)
+# What a worker counts before it starts another trial: those, and the trials that
+# run now (in this or another worker), which will count.
+BUDGET_STATES = (*COUNTED, TrialState.RUNNING)
 WORKER_ATTR = "worker"
 OVERRIDES_ATTR = "overrides"
 # "defaults" on the trial that enqueue_defaults queued; sampled trials have none.
@@ -143,7 +147,15 @@ def make_pruner(config: PrunerConfig) -> optuna.pruners.BasePruner:
 
 def pruning_callback(trial: optuna.Trial, metric: str) -> Any:
     """A Keras callback that reports ``metric`` to the trial after each epoch and
-    stops the training with ``optuna.TrialPruned`` when the pruner says so."""
+    stops the training with ``optuna.TrialPruned`` when the pruner says so.
+
+    Not optuna-integration's ``KerasPruningCallback`` (5.0, which works with
+    Keras 3): it reports epoch ``n`` as step ``n - 1`` where a study here counts
+    epochs from 1 (``n_warmup_steps`` and ``min_resource`` are epochs, the
+    intermediate-values figure and ``trials.csv``'s ``epochs`` read so), it warns
+    and goes on without pruning when the metric is not logged, where this one
+    stops with an error, and it does not count the epochs a trial ran.
+    """
     import keras  # noqa: PLC0415 - TensorFlow only when a trial trains
 
     class PruningCallback(keras.callbacks.Callback):
@@ -229,7 +241,9 @@ def _enqueue_defaults(study: optuna.Study, values: dict[str, Any]) -> None:
 
 
 def _budget_used(study: optuna.Study, below: int | None = None) -> int:
-    trials = study.get_trials(deepcopy=False, states=(*COUNTED, TrialState.RUNNING))
+    """Trials that count or will count against ``n_trials`` (``BUDGET_STATES``);
+    with ``below``, of the running ones only those asked before trial ``below``."""
+    trials = study.get_trials(deepcopy=False, states=BUDGET_STATES)
     return sum(
         1
         for t in trials
@@ -252,6 +266,9 @@ def _trial(
     training slice with the pruning callback (and the observers' callbacks), and
     return the validation objective."""
     study_name, metric = study.study_name, config.objective.metric
+    # Optuna's MaxTrialsCallback stops a worker once a trial of its own has
+    # finished; two workers may still start the study's last trial at once. The
+    # later-numbered one steps aside here, before it trains.
     if _budget_used(study, below=trial.number) >= config.n_trials:
         trial.set_user_attr("skipped", "the study's n_trials were already started")
         study.stop()
@@ -330,7 +347,6 @@ def run_study(
             trial, study, experiment, config, base, raw, training, cap, worker
         )
 
-    deadline = None if config.timeout is None else time.monotonic() + config.timeout
     logger.info(
         "Study '%s' (%s): %d of %d trials done",
         study_name,
@@ -338,17 +354,18 @@ def run_study(
         _budget_used(study),
         config.n_trials,
     )
+    if _budget_used(study) >= config.n_trials:
+        return study
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        while _budget_used(study) < config.n_trials:
-            if deadline is not None and time.monotonic() >= deadline:
-                logger.info("Study '%s': timeout reached", study_name)
-                break
-            before = len(study.get_trials(deepcopy=False))
-            study.optimize(objective, n_trials=1, catch=(_BudgetReached,))
-            last = study.get_trials(deepcopy=False)[before:]
-            if any("skipped" in t.user_attrs for t in last):
-                break
+        study.optimize(
+            objective,
+            timeout=config.timeout,
+            catch=(_BudgetReached,),
+            callbacks=[MaxTrialsCallback(config.n_trials, states=BUDGET_STATES)],
+        )
+    if _budget_used(study) < config.n_trials:
+        logger.info("Study '%s': timeout reached", study_name)
     return study
 
 
@@ -358,29 +375,49 @@ def _clear_keras_session() -> None:
     keras.backend.clear_session()
 
 
+# trials.csv's columns from Optuna's ``Study.trials_dataframe``, in their order
+# (the searched parameters and a note follow).
+TRIAL_COLUMNS = {
+    "number": "number",
+    "state": "state",
+    "value": "value",
+    "epochs": "user_attrs_epochs",
+    "seconds": "user_attrs_seconds",
+    "cpu_seconds": "user_attrs_cpu_seconds",
+    "worker": f"user_attrs_{WORKER_ATTR}",
+    "origin": f"user_attrs_{ORIGIN_ATTR}",
+    "started": "datetime_start",
+}
+
+
 def trials_table(study: optuna.Study, config: StudyConfig) -> pd.DataFrame:
-    """One row per trial: number, state, value, each searched parameter, epochs
-    run, duration and worker."""
-    rows = []
-    for trial in study.get_trials(deepcopy=False):
-        row: dict[str, Any] = {
-            "number": trial.number,
-            "state": trial.state.name,
-            "value": trial.value,
-            "epochs": trial.user_attrs.get("epochs"),
-            "seconds": trial.user_attrs.get("seconds"),
-            "cpu_seconds": trial.user_attrs.get("cpu_seconds"),
-            "worker": trial.user_attrs.get(WORKER_ATTR),
-            "origin": trial.user_attrs.get(ORIGIN_ATTR, "sampled"),
-            "started": trial.datetime_start.isoformat() if trial.datetime_start else None,
-        }
-        for path in config.search_space:
-            value = decode(path, trial.params.get(path), config)
-            row[path] = json.dumps(value) if isinstance(value, list | dict) else value
-        if "skipped" in trial.user_attrs:
-            row["note"] = trial.user_attrs["skipped"]
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """One row per trial (Optuna's ``trials_dataframe``): number, state, value,
+    epochs run, duration, worker, origin, start, each searched parameter (a list
+    of layer widths as JSON text) and, for a trial that stepped aside, a note."""
+    frame = study.trials_dataframe(
+        attrs=("number", "state", "value", "datetime_start", "params", "user_attrs")
+    )
+    if frame.empty:
+        return pd.DataFrame()
+    table = pd.DataFrame(
+        {name: frame.get(column) for name, column in TRIAL_COLUMNS.items()}
+    )
+    table["origin"] = table["origin"].fillna("sampled")
+    table["started"] = [None if pd.isna(t) else t.isoformat() for t in table["started"]]
+    for path in config.search_space:
+        column = frame.get(f"params_{path}", pd.Series(None, index=frame.index))
+        table[path] = [_cell(path, value, config) for value in column]
+    if "user_attrs_skipped" in frame:
+        table["note"] = frame["user_attrs_skipped"]
+    return table
+
+
+def _cell(path: str, value: Any, config: StudyConfig) -> Any:
+    """A stored parameter value for the table: lists and dicts as JSON text."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    value = decode(path, value, config)
+    return json.dumps(value) if isinstance(value, list | dict) else value
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
