@@ -6,6 +6,7 @@ from dl_experiments.hooks import (
     DataErrorContextHook,
     FailedRunCleanupHook,
     RunLogHook,
+    RunnerHook,
     RunRecordHook,
     StudyTrackingHook,
     TensorFlowRuntimeHook,
@@ -20,7 +21,8 @@ from dl_experiments.runs.catalog import RunAwareDataCatalog
 CONTEXT_CLASS = ExperimentContext
 
 # Hooks run last-in-first-out: TensorFlow's threads are set before other hooks
-# start work for the run.
+# start work for the run. RunnerHook refuses ParallelRunner when the catalog is
+# built, before any hook starts work for the run (hooks/runners.py).
 HOOKS = (
     RunRecordHook(),
     RunLogHook(),
@@ -30,6 +32,7 @@ HOOKS = (
     WandbHook(),
     StudyTrackingHook(),
     TensorFlowRuntimeHook(),
+    RunnerHook(),
 )
 
 # Unpinned loads resolve to the newest complete run (dl_experiments.runs).
