@@ -224,6 +224,13 @@ def test_corruption_in_the_middle_stops_with_the_file_the_line_and_what_to_do(
     assert f"head -n 4 '{journal}.corrupt' > '{journal}'" in message
     assert journal.read_bytes() == before  # never rewritten
     assert not torn_files(journal)
+    # The command the message gives does what it says.
+    command = message.partition("what was recorded after them is lost): ")[2]
+    command = command.partition(" ;")[0]
+    subprocess.run(["bash", "-c", command], check=True)
+    assert Path(f"{journal}.corrupt").read_bytes() == before
+    assert journal.read_bytes() == b"".join(line + b"\n" for line in lines[:4])
+    open_journal(journal)  # whole again
 
 
 def test_a_line_of_other_json_in_the_middle_is_corruption_too(tmp_path):

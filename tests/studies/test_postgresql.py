@@ -18,8 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
+import psycopg
 import pytest
+import yaml
+from optuna.trial import TrialState
 
+from tests.helpers import kedro_cli
 from tests.studies.conftest import best, run_study, trials
 
 pytestmark = pytest.mark.e2e
@@ -108,3 +112,60 @@ def test_a_study_lives_in_postgresql(project: Path, postgresql_url: str):
     assert study.best_value == pytest.approx(record["best_value"])
     # Nothing went to the embedded default storage.
     assert not (project / "data" / "10_studies").exists()
+
+
+# The server's own answer to a full disk (SQLSTATE 53100), raised when a trial's
+# value is to be stored: the transaction that would mark the trial complete fails.
+FULL_DISK = """
+CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'could not extend file "base/5/16500": No space left on device'
+        USING ERRCODE = 'disk_full';
+END $$;
+CREATE TRIGGER full_disk BEFORE INSERT ON trial_values
+    FOR EACH ROW EXECUTE FUNCTION full_disk();
+"""
+ROOM_AGAIN = "DROP TRIGGER full_disk ON trial_values; DROP FUNCTION full_disk();"
+
+
+def test_a_full_database_disk_mid_trial_never_counts_the_trial(
+    project: Path, postgresql_url: str
+):
+    name = "wildfire-on-a-full-disk"
+    tune = {"n_trials": 2, "storage": postgresql_url, "study_name": name}
+    settings = project / "conf" / "test" / "parameters_wildfire.yml"
+    parameters = yaml.safe_load(settings.read_text())
+    parameters["wildfire_tune"].update(tune)  # for the command line's run
+    settings.write_text(yaml.safe_dump(parameters))
+    optuna.storages.RDBStorage(postgresql_url)  # the tables exist
+    with psycopg.connect(postgresql_url, autocommit=True) as database:
+        database.execute(FULL_DISK)
+    try:
+        failed = kedro_cli(
+            project,
+            "run",
+            "--pipelines=wildfire_tune",
+            "--env=test",
+            "--nodes=wildfire_tune.run_study",
+            check=False,
+        )
+    finally:
+        with psycopg.connect(postgresql_url, autocommit=True) as database:
+            database.execute(ROOM_AGAIN)
+    output = " ".join((failed.stdout + failed.stderr).split())
+    label = postgresql_url.replace("optuna@", "optuna:***@")
+    assert failed.returncode != 0, output[-3000:]
+    assert (
+        f"StudyStorageError: Study '{name}' could not write to its storage {label} "
+        "while trial 0 was running: StorageInternalError:"
+    ) in output, output[-3000:]
+    assert "No space left on device" in output
+    assert "Trial 0 is not recorded as finished, so it does not count" in output
+    study = optuna.load_study(study_name=name, storage=postgresql_url)
+    assert [t.state for t in study.trials] == [TrialState.RUNNING]
+
+    run_study(project, tune=tune)  # the server has room again
+    study = optuna.load_study(study_name=name, storage=postgresql_url)
+    states = [t.state for t in study.trials]
+    assert states[0] == TrialState.FAIL  # its worker is gone: failed, not complete
+    assert states.count(TrialState.COMPLETE) == 2

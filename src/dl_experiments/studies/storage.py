@@ -94,7 +94,7 @@ def storage_errors(
         trial = current_trial()
         during = f" while trial {trial} was running" if trial is not None else ""
         detail = (
-            str(failure)
+            str(failure).rstrip(".")
             if isinstance(failure, JournalWriteError)
             else f"{type(failure).__name__}: {_root(failure)}"
         )
@@ -109,4 +109,4 @@ def storage_errors(
             f"Study '{study_name}' could not write to its storage {label}{during}: "
             f"{detail}.{consequence} Free space (or repair the database) and run "
             "the same command again; the study resumes with every finished trial."
-        ) from error
+        ) from failure  # Optuna's own error while handling it adds nothing

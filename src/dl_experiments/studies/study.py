@@ -1,10 +1,12 @@
 """Optuna studies over an experiment's own training: storage, sampler, pruner,
 objective, and the stop at ``n_trials`` in total (Optuna's ``MaxTrialsCallback``).
 
-A study lives in its storage (a journal file under ``data/10_studies/`` by default,
-or an RDB URL such as ``postgresql://...``), so a second invocation of the same
-command resumes it and several processes on one storage share it: each trial is
-asked from the storage, which numbers it once.
+A study lives in its storage (``studies.storage``: a journal file under
+``data/10_studies/`` by default, or an RDB URL such as ``postgresql://...``), so a
+second invocation of the same command resumes it and several processes on one
+storage share it: each trial is asked from the storage, which numbers it once. A
+write to the storage that fails mid-study (a full disk) stops the run with
+``StudyStorageError``; the trial under way is never counted as finished.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import socket
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import optuna
@@ -38,6 +39,11 @@ from dl_experiments.studies.space import (
     suggest,
     validate_experiment,
 )
+from dl_experiments.studies.storage import (
+    make_storage,
+    storage_errors,
+    storage_label,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,33 +62,6 @@ ORIGIN_ATTR = "origin"
 def worker_name() -> str:
     """``hostname:pid`` of this process, recorded on each trial it runs."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def make_storage(url: str | None, folder: str, study_name: str) -> Any:
-    """The study's storage: a journal file ``<folder>/<study_name>.journal`` by
-    default (safe for several processes on one machine), ``journal:///<path>`` for
-    another file, or an RDB URL (``sqlite:///...``, ``postgresql://...``) with
-    heartbeats so that trials of a killed worker are marked failed."""
-    if url is None or url.startswith("journal://"):
-        path = Path(url[len("journal://") :]) if url else Path(folder) / f"{study_name}.journal"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        backend = optuna.storages.journal.JournalFileBackend(
-            str(path), lock_obj=optuna.storages.journal.JournalFileOpenLock(str(path))
-        )
-        return optuna.storages.JournalStorage(backend)
-    return optuna.storages.RDBStorage(url, heartbeat_interval=30, grace_period=120)
-
-
-def storage_label(url: str | None, folder: str, study_name: str) -> str:
-    """Where the study lives, for reports: a path, or the URL without its password."""
-    if url is None:
-        return str(Path(folder) / f"{study_name}.journal")
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
 
 
 class _PerTrialSeedSampler(optuna.samplers.BaseSampler):
@@ -342,7 +321,10 @@ def run_study(
     cap = epoch_cap(config, base)
     worker = worker_name()
 
+    running: list[int] = []  # the number of the trial under way, for errors
+
     def objective(trial: optuna.Trial) -> float:
+        running[:] = [trial.number]
         return _trial(
             trial, study, experiment, config, base, raw, training, cap, worker
         )
@@ -358,12 +340,14 @@ def run_study(
         return study
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        study.optimize(
-            objective,
-            timeout=config.timeout,
-            catch=(_BudgetReached,),
-            callbacks=[MaxTrialsCallback(config.n_trials, states=BUDGET_STATES)],
-        )
+        label = storage_label(config.storage, storage_folder, study_name)
+        with storage_errors(study_name, label, lambda: running[0] if running else None):
+            study.optimize(
+                objective,
+                timeout=config.timeout,
+                catch=(_BudgetReached,),
+                callbacks=[MaxTrialsCallback(config.n_trials, states=BUDGET_STATES)],
+            )
     if _budget_used(study) < config.n_trials:
         logger.info("Study '%s': timeout reached", study_name)
     return study
