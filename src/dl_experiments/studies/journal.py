@@ -263,7 +263,7 @@ def _keep_aside(journal: Path, line: int, data: bytes) -> Path:
 
 
 def _replace(journal: Path, content: bytes) -> None:
-    """Replace the journal's content atomically."""
+    """Replace the journal's content atomically (all of it or none)."""
     temporary = journal.with_name(f".{journal.name}.{os.getpid()}.repair")
     try:
         with temporary.open("wb") as file:
@@ -271,6 +271,12 @@ def _replace(journal: Path, content: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, journal)
+    except OSError as error:
+        raise JournalError(
+            f"Study journal '{journal}' could not be rewritten without its torn "
+            f"bytes ({error}); it is left untouched (the torn bytes are also kept "
+            "aside). Free space there and run again."
+        ) from error
     finally:
         temporary.unlink(missing_ok=True)
     _fsync_folder(journal.parent)
@@ -291,14 +297,16 @@ def repair_journal(
     kept: list[bytes] = []
     records: list[dict[str, Any]] = []
     glued: list[tuple[int, bytes]] = []
-    for number, line in enumerate(lines, start=1):
-        start = 0 if _record(line) is not None else _glued_start(line)
-        if start < 0:
-            raise _corrupt(journal, number, total, line)
-        if start:
-            glued.append((number, line[:start]))
-        kept.append(line[start:])
-        records.append(_record(line[start:]))
+    for number, raw in enumerate(lines, start=1):
+        line, record = raw, _record(raw)
+        if record is None:
+            start = _glued_start(raw)
+            if start < 0:
+                raise _corrupt(journal, number, total, raw)
+            glued.append((number, raw[:start]))
+            line, record = raw[start:], _record(raw[start:])
+        kept.append(line)
+        records.append(record)
     completed = None
     torn_tail = None
     if tail:
