@@ -52,6 +52,47 @@ def measurements(rows: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+def batches(rows: int, seed: int) -> pd.DataFrame:
+    """Production batches; the grade follows density and moisture."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "batch": [f"b{i:05d}" for i in range(rows)],
+            "density": rng.uniform(0.5, 1.5, rows),
+            "moisture": rng.uniform(5, 40, rows),
+            "hardness": rng.gamma(3.0, 1.0, rows),
+            "line": rng.choice(["L1", "L2", "L3"], rows),
+        }
+    )
+    score = 2 * frame["density"] - frame["moisture"] / 20 + rng.normal(0, 0.1, rows)
+    frame["grade"] = pd.cut(
+        score, [-np.inf, 0.0, 0.6, 1.2, np.inf], labels=list("DCBA")
+    )
+    return frame
+
+
+def fields(rows: int, seed: int) -> pd.DataFrame:
+    """Fields: yield rises with rain and nitrogen, falls with heat."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "field": [f"f{i:04d}" for i in range(rows)],
+            "rain_mm": rng.uniform(200, 900, rows),
+            "mean_temp_c": rng.uniform(10, 30, rows),
+            "nitrogen_kg_ha": rng.uniform(0, 200, rows),
+            "soil": rng.choice(["clay", "loam", "sand"], rows),
+        }
+    )
+    frame["yield_t_ha"] = (
+        2
+        + frame["rain_mm"] / 200
+        + frame["nitrogen_kg_ha"] / 80
+        - (frame["mean_temp_c"] - 20).abs() / 5
+        + rng.normal(0, 0.3, rows)
+    ).clip(0)
+    return frame
+
+
 def copy_project(root: Path) -> Path:
     """The project's source and configuration, and links to its raw data."""
     for name in COPIED:
@@ -96,13 +137,31 @@ def moved_in(tmp_path_factory) -> tuple[Path, dict[str, str], dict[str, str]]:
         root / "data/01_raw/synthetic_measurements.csv", index=False
     )
     new = measurements(30, 1).drop(columns="outcome")
-    new.to_csv(root / "data/09_predict_examples/synthetic_measurements.csv", index=False)
+    new.to_csv(
+        root / "data/09_predict_examples/synthetic_measurements.csv", index=False
+    )
+    batches(2000, 2).drop(columns="batch").to_csv(
+        root / "data/01_raw/grades_batches.csv", index=False
+    )
+    batches(20, 3).drop(columns="grade").to_csv(
+        root / "data/09_predict_examples/grades_batches.csv", index=False
+    )
+    fields(300, 4).drop(columns="field").to_csv(
+        root / "data/01_raw/crop_yield_fields.csv", index=False
+    )
+    fields(12, 5).drop(columns="yield_t_ha").to_csv(
+        root / "data/09_predict_examples/crop_yield_fields.csv", index=False
+    )
     env = {"PYTHONPATH": str(root / "src"), "WANDB_MODE": "offline"}
     fast = "synthetic.training.epochs=15"
     for args in (
         ("run", "--pipeline=synthetic", f"--params={fast}"),
         ("run", "--pipeline=synthetic", f"--params={fast},synthetic.seed=8"),
         ("run", "--pipeline=synthetic_predict"),
+        ("run", "--pipeline=grades", "--params=grades.training.epochs=15"),
+        ("run", "--pipeline=grades_predict"),
+        ("run", "--pipeline=crop_yield"),
+        ("run", "--pipeline=crop_yield_predict"),
         ("run", "--pipeline=compare_runs", "--namespaces=synthetic"),
         ("viz", "build"),
     ):
@@ -110,16 +169,21 @@ def moved_in(tmp_path_factory) -> tuple[Path, dict[str, str], dict[str, str]]:
     return root, before, files
 
 
-def test_the_guide_needs_one_package_of_two_modules_and_two_config_files(moved_in):
+@pytest.mark.parametrize("name", ["synthetic", "grades", "crop_yield"])
+def test_the_guide_needs_one_package_of_two_modules_and_two_config_files(
+    moved_in, name
+):
     _, _, files = moved_in
-    assert sorted(files) == [
-        "conf/base/catalog_synthetic.yml",
-        "conf/base/parameters_synthetic.yml",
-        "src/dl_experiments/pipelines/synthetic/__init__.py",
-        "src/dl_experiments/pipelines/synthetic/pipeline.py",
+    own = sorted(path for path in files if f"/{name}" in path or f"_{name}." in path)
+    assert own == [
+        f"conf/base/catalog_{name}.yml",
+        f"conf/base/parameters_{name}.yml",
+        f"src/dl_experiments/pipelines/{name}/__init__.py",
+        f"src/dl_experiments/pipelines/{name}/pipeline.py",
     ]
-    lines = sum(len(body.splitlines()) for body in files.values())
+    lines = sum(len(files[path].splitlines()) for path in own)
     assert lines < 80, lines
+    assert len(files) == 12  # three experiments, nothing else
 
 
 def test_no_file_of_the_project_changes(moved_in):
@@ -144,17 +208,55 @@ def test_it_trains_and_reports_beside_its_baselines(moved_in):
 def test_it_is_tracked_in_wandb_offline(moved_in):
     root, _, _ = moved_in
     runs = sorted((root / "wandb").glob("offline-run-*/run-*.wandb"))
-    assert len(runs) == 4  # two trainings, the predict run and compare_runs
+    assert len(runs) == 8  # four trainings, three predict runs and compare_runs
     assert all(path.stat().st_size > 0 for path in runs)
 
 
 def test_new_rows_are_scored_by_the_saved_model(moved_in):
     root, _, _ = moved_in
-    predictions = pd.read_csv(latest(root, "data/07_model_output/synthetic/predictions.csv"))
+    predictions = pd.read_csv(
+        latest(root, "data/07_model_output/synthetic/predictions.csv")
+    )
     assert len(predictions) == 30
     assert predictions["unit"].tolist() == [f"u{i:04d}" for i in range(30)]
     assert set(predictions["predicted_class"]) == {"yes", "no"}
     assert predictions["probability_yes"].between(0, 1).all()
+
+
+def test_a_multiclass_experiment_reports_every_class_and_grades_new_rows(moved_in):
+    root, _, _ = moved_in
+    metrics = latest_json(root, "data/08_reporting/grades/metrics.json")
+    assert metrics["task"] == "multiclass"
+    assert list(metrics["model"]["per_class"]) == ["A", "B", "C", "D"]
+    assert set(metrics["baselines"]) == {
+        "majority_class",
+        "logistic_regression",
+        "hist_gradient_boosting",
+    }
+    assert "cross_validation" not in metrics  # cv_folds: null
+    majority = metrics["baselines"]["majority_class"]["accuracy"]
+    assert metrics["model"]["accuracy"] > majority + 0.3
+    history = latest_json(root, "data/07_model_output/grades/training_history.json")
+    assert history["monitor"] == "val_accuracy"
+    best = history["history"]["val_accuracy"][history["best_epoch"] - 1]
+    assert best == max(history["history"]["val_accuracy"])  # higher is better
+    graded = pd.read_csv(latest(root, "data/07_model_output/grades/predictions.csv"))
+    assert graded["batch"].tolist() == [f"b{i:05d}" for i in range(20)]
+    assert {f"probability_{g}" for g in "ABCD"} <= set(graded.columns)
+
+
+def test_a_regression_experiment_without_coordinates_draws_no_map(moved_in):
+    root, _, _ = moved_in
+    metrics = latest_json(root, "data/08_reporting/crop_yield/metrics.json")
+    assert metrics["task"] == "regression"
+    assert metrics["model"]["rmse"] < metrics["baselines"]["mean_predictor"]["rmse"]
+    report = latest(root, "data/08_reporting/crop_yield/report.html").read_text()
+    assert "error map: not drawn" in report
+    assert "id='figure-predicted_vs_actual'" in report
+    scored = pd.read_csv(
+        latest(root, "data/07_model_output/crop_yield/predictions.csv")
+    )
+    assert scored["field"].tolist() == [f"f{i:04d}" for i in range(12)]
 
 
 def test_compare_runs_and_kedro_viz_see_it(moved_in):

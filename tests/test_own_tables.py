@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from dl_experiments.datasets.figure_dataset import not_drawn_reason
-from tests.conftest import PROJECT_ROOT, run_kedro
+from tests.conftest import PROJECT_ROOT, make_project, run_kedro
 from tests.helpers import latest, latest_json
+from tests.test_browser import browser, open_page, served  # noqa: F401 - fixture
 from tests.tracking.wandb_records import find_offline_runs, read_offline_run
 
 pytestmark = pytest.mark.e2e
@@ -130,18 +131,50 @@ def test_guide_shows_both_examples_as_catalog_and_parameters():
                 assert path.startswith("data/01_raw/"), path
 
 
-def test_a_four_class_table_trains_reports_predicts_and_is_searched(project):
+@pytest.fixture(scope="module")
+def soils(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project where the guide's 4-class example trained, predicted and ran a
+    tiny study (and its seeds)."""
+    project = make_project(tmp_path_factory.mktemp("soils") / "project")
     raw = project / "data" / "01_raw"
     soil_samples(400, seed=1).to_csv(raw / "soil_samples.csv", index=False)
-    new = soil_samples(25, seed=2, labelled=False)
-    new.to_csv(raw / "new_soil_samples.csv", index=False)
+    soil_samples(25, seed=2, labelled=False).to_csv(
+        raw / "new_soil_samples.csv", index=False
+    )
     base = conf_digest(project)
     write_env(project, guide_section("Several classes"), wandb="mode: offline\n")
     quick = {"wildfire": QUICK | {"evaluation": {"cv_folds": 2}}}
-
     run_kedro(project, "wildfire", env=ENV, params=quick)
+    run_kedro(project, "wildfire_predict", env=ENV)
+    run_kedro(
+        project, "wildfire_tune", env=ENV, params=quick | {"wildfire_tune": TINY_STUDY}
+    )
+    assert conf_digest(project) == base
+    return project
 
-    metrics = latest_json(project, "data/08_reporting/wildfire/metrics.json")
+
+@pytest.fixture(scope="module")
+def energy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project where the guide's regression example without coordinates
+    trained, predicted, ran a tiny study and a seeds run."""
+    project = make_project(tmp_path_factory.mktemp("energy") / "project")
+    raw = project / "data" / "01_raw"
+    buildings(300, seed=3).to_csv(raw / "buildings.csv", index=False)
+    buildings(15, seed=4, labelled=False).to_csv(raw / "new_buildings.csv", index=False)
+    base = conf_digest(project)
+    write_env(project, guide_section("Regression without coordinates"))
+    quick = {"housing": QUICK}
+    run_kedro(project, "housing", env=ENV, params=quick)
+    run_kedro(project, "housing_predict", env=ENV)
+    tiny = quick | {"housing_tune": TINY_STUDY}
+    run_kedro(project, "housing_tune", env=ENV, params=tiny)
+    run_kedro(project, "housing_seeds", env=ENV, params=tiny)
+    assert conf_digest(project) == base
+    return project
+
+
+def test_a_four_class_table_trains_and_reports_like_fashion_mnist(soils):
+    metrics = latest_json(soils, "data/08_reporting/wildfire/metrics.json")
     assert metrics["task"] == "multiclass"
     model = metrics["model"]
     assert list(model["per_class"]) == SOILS
@@ -164,64 +197,56 @@ def test_a_four_class_table_trains_reports_predicts_and_is_searched(project):
     }
     assert len(folds["mlp"]["accuracy"]["folds"]) == 2
     predictions = pd.read_parquet(
-        latest(project, "data/07_model_output/wildfire/test_predictions.parquet")
+        latest(soils, "data/07_model_output/wildfire/test_predictions.parquet")
     )
     assert [c for c in predictions.columns if c.startswith("proba_")] == [
         f"proba_{i}" for i in range(4)
     ]
     # Figures: the multi-class ones drawn, the binary threshold plot "not drawn".
     for figure in ("confusion_matrix", "roc_pr_curves", "training_history"):
-        png = latest(project, f"data/08_reporting/wildfire/{figure}.png").read_bytes()
+        png = latest(soils, f"data/08_reporting/wildfire/{figure}.png").read_bytes()
         assert png.startswith(b"\x89PNG") and not_drawn_reason(png) is None, figure
-    threshold = latest(project, "data/08_reporting/wildfire/threshold_calibration.png")
+    threshold = latest(soils, "data/08_reporting/wildfire/threshold_calibration.png")
     assert "binary classifiers only" in not_drawn_reason(threshold.read_bytes())
-    report = latest(project, "data/08_reporting/wildfire/report.html").read_text()
+    report = latest(soils, "data/08_reporting/wildfire/report.html").read_text()
     assert "threshold calibration: not drawn" in report
-    (tracked,) = [read_offline_run(p) for p in find_offline_runs(project / "wandb")]
+
+
+def test_a_four_class_table_is_tracked_with_its_charts(soils):
+    (tracked,) = [read_offline_run(p) for p in find_offline_runs(soils / "wandb")]
     assert tracked.finished and tracked.exit_code == 0
+    assert tracked.summary["task"] == "multiclass"
     panels = tracked.config["_wandb"]["visualize"]
     assert panels["charts/confusion_matrix"]["panel_config"]["panelDefId"].startswith(
         "wandb/confusion_matrix"
     )
     assert "charts/roc_curve" in panels and "charts/pr_curve" in panels
-    assert tracked.summary["task"] == "multiclass"
+    assert "figures/threshold_calibration" not in tracked.summary  # not drawn
 
-    run_kedro(project, "wildfire_predict", env=ENV)
-    scored = pd.read_csv(
-        latest(project, "data/07_model_output/wildfire/predictions.csv")
-    )
+
+def test_a_four_class_table_scores_new_rows(soils):
+    new = soil_samples(25, seed=2, labelled=False)
+    scored = pd.read_csv(latest(soils, "data/07_model_output/wildfire/predictions.csv"))
     assert scored["sample_id"].tolist() == new["sample_id"].tolist()
     probabilities = scored[[f"probability_{name}" for name in SOILS]].to_numpy()
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-    assert set(scored["predicted_class"]) <= set(SOILS)
     assert (
         np.asarray(SOILS)[probabilities.argmax(axis=1)] == scored["predicted_class"]
     ).all()
+    summary = latest_json(soils, "data/08_reporting/wildfire/prediction_summary.json")
+    assert sum(summary["predicted_class_counts"].values()) == 25
+    assert "threshold" not in summary
 
-    run_kedro(
-        project, "wildfire_tune", env=ENV, params=quick | {"wildfire_tune": TINY_STUDY}
-    )
-    trials = pd.read_csv(latest(project, "data/08_reporting/wildfire_tune/trials.csv"))
+
+def test_a_four_class_table_is_searched_and_seeded(soils):
+    trials = pd.read_csv(latest(soils, "data/08_reporting/wildfire_tune/trials.csv"))
     assert len(trials) == 2
-    seeds = pd.read_csv(
-        latest(project, "data/08_reporting/wildfire_tune/seed_runs.csv")
-    )
+    seeds = pd.read_csv(latest(soils, "data/08_reporting/wildfire_tune/seed_runs.csv"))
     assert sorted(seeds["seed"].unique()) == [0, 1]
-    assert conf_digest(project) == base
 
 
-def test_a_regression_table_without_coordinates_has_no_map(project):
-    raw = project / "data" / "01_raw"
-    buildings(300, seed=3).to_csv(raw / "buildings.csv", index=False)
-    new = buildings(15, seed=4, labelled=False)
-    new.to_csv(raw / "new_buildings.csv", index=False)
-    base = conf_digest(project)
-    write_env(project, guide_section("Regression without coordinates"))
-    quick = {"housing": QUICK}
-
-    run_kedro(project, "housing", env=ENV, params=quick)
-
-    metrics = latest_json(project, "data/08_reporting/housing/metrics.json")
+def test_a_regression_table_without_coordinates_has_no_map(energy):
+    metrics = latest_json(energy, "data/08_reporting/housing/metrics.json")
     assert metrics["task"] == "regression"
     assert {"rmse", "mae", "r2", "mean_error"} <= set(metrics["model"])
     assert "target_cap" not in metrics
@@ -232,38 +257,41 @@ def test_a_regression_table_without_coordinates_has_no_map(project):
         "hist_gradient_boosting",
     }
     model_input = pd.read_parquet(
-        latest(project, "data/04_feature/housing/model_input.parquet")
+        latest(energy, "data/04_feature/housing/model_input.parquet")
     )
     assert not any(column.startswith("coord_rot_") for column in model_input.columns)
-    error_map = latest(project, "data/08_reporting/housing/error_map.png").read_bytes()
+    error_map = latest(energy, "data/08_reporting/housing/error_map.png").read_bytes()
     assert "evaluation.map" in not_drawn_reason(error_map)
-    for figure in (
-        "predicted_vs_actual",
-        "residuals",
-        "residual_histogram",
-        "error_by_decile",
-    ):
-        png = latest(project, f"data/08_reporting/housing/{figure}.png").read_bytes()
+    for figure in ("predicted_vs_actual", "residuals", "residual_histogram"):
+        png = latest(energy, f"data/08_reporting/housing/{figure}.png").read_bytes()
         assert not_drawn_reason(png) is None, figure
-    report = latest(project, "data/08_reporting/housing/report.html").read_text()
+    report = latest(energy, "data/08_reporting/housing/report.html").read_text()
     assert "error map: not drawn" in report
-    assert report.count("<img ") >= 6
 
-    run_kedro(project, "housing_predict", env=ENV)
-    scored = pd.read_csv(
-        latest(project, "data/07_model_output/housing/predictions.csv")
-    )
+
+def test_a_regression_table_without_coordinates_predicts_and_is_searched(energy):
+    new = buildings(15, seed=4, labelled=False)
+    scored = pd.read_csv(latest(energy, "data/07_model_output/housing/predictions.csv"))
     assert scored["building_id"].tolist() == new["building_id"].tolist()
     assert np.isfinite(scored["prediction"]).all()
-
-    run_kedro(
-        project, "housing_tune", env=ENV, params=quick | {"housing_tune": TINY_STUDY}
-    )
-    trials = pd.read_csv(latest(project, "data/08_reporting/housing_tune/trials.csv"))
+    trials = pd.read_csv(latest(energy, "data/08_reporting/housing_tune/trials.csv"))
     assert len(trials) == 2
-    run_kedro(
-        project, "housing_seeds", env=ENV, params=quick | {"housing_tune": TINY_STUDY}
-    )
-    seeds = pd.read_csv(latest(project, "data/08_reporting/housing_tune/seed_runs.csv"))
+    seeds = pd.read_csv(latest(energy, "data/08_reporting/housing_tune/seed_runs.csv"))
     assert sorted(seeds["seed"].unique()) == [0, 1]
-    assert conf_digest(project) == base
+
+
+@pytest.mark.parametrize("which", ["soils", "energy"])
+def test_their_reports_render_every_figure_in_a_browser(browser, request, which):  # noqa: F811
+    project = request.getfixturevalue(which)
+    experiment = "wildfire" if which == "soils" else "housing"
+    reporting = project / "data" / "08_reporting"
+    report = latest(project, f"data/08_reporting/{experiment}/report.html")
+    html = report.read_text(encoding="utf-8")
+    with served(reporting) as base:
+        watched = open_page(browser, base + report.relative_to(reporting).as_posix())
+        assert watched.page.locator("p.reading").is_visible()
+        assert watched.page.locator("p.not-drawn").count() == 1
+        assert watched.image_count() == html.count("<figure") >= 4
+        assert watched.broken_images() == []
+        assert watched.errors() == []
+        watched.page.close()

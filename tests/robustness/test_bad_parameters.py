@@ -112,6 +112,46 @@ WILDFIRE_CASES = {
         {"frequencies": 0},
         ["wildfire.model.embedding.frequencies", "greater than 0"],
     ),
+    # The task kind decides what may be monitored, and which keys make sense.
+    "monitor_a_metric_the_kind_lacks": (
+        "training.early_stopping.monitor",
+        "val_precision",
+        [
+            "training.early_stopping.monitor = 'val_precision'",
+            "a binary model's training history has",
+            "'val_auc'",
+        ],
+    ),
+    "unregistered_task_kind": (
+        "target.task",
+        "ordinal",
+        ["wildfire.target.task", "'ordinal' is not registered", "'multiclass'"],
+    ),
+    "regression_target_in_a_classifier": (
+        "target",
+        {"column": "area", "task": "regression"},
+        ["target.task 'regression'", "expected 'binary' or 'multiclass'"],
+    ),
+    "multiclass_with_a_binary_rule": (
+        "target",
+        {"column": "month", "task": "multiclass", "greater_than": 0},
+        ["'greater_than' and 'positive_value' define a binary target"],
+    ),
+    "multiclass_with_two_class_names": (
+        "target",
+        {"column": "month", "task": "multiclass", "class_names": ["a", "b"]},
+        ["at least 3 class_names", "task: binary"],
+    ),
+    "multiclass_names_missing_allowed_values": (
+        "target",
+        {"column": "month", "task": "multiclass", "class_names": ["jan", "feb", "mar"]},
+        ["lack the allowed values", "'apr'", "column 'month'"],
+    ),
+    "multiclass_without_class_names": (
+        "target",
+        {"column": "temp", "task": "multiclass"},
+        ["target.class_names: missing for the multiclass target 'temp'"],
+    ),
 }
 
 
@@ -125,6 +165,30 @@ def test_wildfire_schema_rejects(case):
     message = str(raised.value)
     for words in expected:
         assert words in message, message
+
+
+def test_a_multiclass_target_takes_its_class_names_from_the_schema():
+    params = with_override(
+        load_parameters("base")["wildfire"],
+        "target",
+        {"column": "day", "task": "multiclass"},
+    )
+    params["features"]["categorical"] = ["month"]
+    tree = parse_params(experiment_model("wildfire"), params, "wildfire")
+    assert tree.class_names == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert tree.kind.name == "multiclass"
+
+
+def test_housing_needs_no_map_and_names_a_wrong_one():
+    params = load_parameters("base")["housing"]
+    schema = experiment_model("housing")
+    unmapped = with_override(params, "evaluation.map", None)
+    assert parse_params(schema, unmapped, "housing").evaluation.map is None
+    wrong = with_override(params, "evaluation.map", {"x": "lon", "y": "Latitude"})
+    with pytest.raises(
+        ParameterValidationError, match=r"evaluation.map columns \['lon'\]"
+    ):
+        parse_params(schema, wrong, "housing")
 
 
 def test_all_problems_are_reported_at_once():

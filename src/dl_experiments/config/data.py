@@ -74,6 +74,16 @@ class TargetConfig(Strict):
     greater_than: float | None = None
     positive_value: str | int | float | bool | None = None
     class_names: list[str] | None = None
+    # Regression: the network learns the target standardised with the training
+    # rows' mean and standard deviation, and the saved model turns its output back
+    # into the target's units (a Keras Rescaling layer); ``none`` learns the values
+    # as they are. Unset: ``standard`` for regression.
+    scale: Literal["standard", "none"] | None = None
+
+    @property
+    def standardised(self) -> bool:
+        """Whether the network learns a standardised regression target."""
+        return self.task == "regression" and self.scale != "none"
 
     @model_validator(mode="after")
     def _one_rule(self) -> TargetConfig:
@@ -94,6 +104,10 @@ class TargetConfig(Strict):
             )
         if self.task == "regression" and self.class_names is not None:
             raise ValueError("a regression target has no class_names")
+        if self.task != "regression" and self.scale is not None:
+            raise ValueError(
+                f"'scale' is for regression targets; a {self.task} target has classes"
+            )
         if self.class_names is not None:
             if len(set(self.class_names)) != len(self.class_names):
                 raise ValueError(f"class_names {self.class_names} repeat a name")

@@ -13,7 +13,9 @@ class ClassificationEvaluationConfig(Strict):
     """How a tabular classifier is judged."""
 
     threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
-    cv_folds: Annotated[int, Field(ge=2)] = 5
+    # k of the k-fold estimate over all rows (for small tables); null: none (a
+    # large table, where k more trainings cost more than they tell).
+    cv_folds: Annotated[int, Field(ge=2)] | None = 5
 
 
 class MapConfig(Strict):

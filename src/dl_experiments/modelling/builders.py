@@ -188,6 +188,14 @@ def ensemble_mean(members: keras.Model) -> keras.Model:
     return keras.Model(members.inputs, mean, name="mlp_ensemble")
 
 
+def in_target_units(model: keras.Model, std: float, mean: float) -> keras.Model:
+    """``model`` whose standardised output is turned back into the target's units
+    (``output * std + mean``) by a Keras ``Rescaling`` layer, so the saved model
+    predicts values and loads in safe mode."""
+    rescale = layers.Rescaling(scale=std, offset=mean, name="target_units", dtype="float32")
+    return keras.Model(model.inputs, rescale(model.output), name=f"{model.name}_scaled")
+
+
 def build_cnn(
     image_shape: tuple[int, int], n_classes: int, config: CNNConfig
 ) -> keras.Model:

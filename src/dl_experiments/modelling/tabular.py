@@ -42,7 +42,11 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
     ``model.members`` > 1 the history's losses are the members' mean, and the
     returned model predicts the members' mean.
     """
-    from dl_experiments.modelling.builders import build_mlp, ensemble_mean  # noqa: PLC0415
+    from dl_experiments.modelling.builders import (  # noqa: PLC0415
+        build_mlp,
+        ensemble_mean,
+        in_target_units,
+    )
     from dl_experiments.modelling.training import train_keras_model  # noqa: PLC0415
 
     kind = tasks.kind(target.task)
@@ -50,6 +54,10 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
     x_validation = transform(preprocessor, validation)
     y_train = train[TARGET].to_numpy(kind.label_dtype)
     y_validation = validation[TARGET].to_numpy(kind.label_dtype)
+    if target.standardised:
+        mean, std = float(np.mean(y_train)), float(np.std(y_train)) or 1.0
+        y_train = ((y_train - mean) / std).astype(np.float32)
+        y_validation = ((y_validation - mean) / std).astype(np.float32)
     if model.members > 1:  # one column, broadcast against the members' columns
         y_train, y_validation = y_train[:, np.newaxis], y_validation[:, np.newaxis]
     class_weight = None
@@ -66,6 +74,9 @@ def train_tabular_model(  # noqa: PLR0913 - a training node's inputs
     )
     if model.members > 1:
         trained = ensemble_mean(trained)
+    if target.standardised:
+        trained = in_target_units(trained, std, mean)
+        history["target_scaling"] = {"mean": mean, "std": std}
     return trained, history
 
 

@@ -103,7 +103,10 @@ def model_features(
 def cross_validate(
     model_input: pd.DataFrame, params: TabularClassification
 ) -> dict[str, Any]:
-    """k-fold estimate of the MLP and the baselines over all rows (small data)."""
+    """k-fold estimate of the MLP and the baselines over all rows (small data);
+    empty when ``evaluation.cv_folds`` is null."""
+    if params.evaluation.cv_folds is None:
+        return {}
     from dl_experiments.modelling.cross_validation import (  # noqa: PLC0415
         cross_validate_classifier,
     )
@@ -131,7 +134,9 @@ def evaluate_classifier(
 def add_cross_validation(
     test_metrics: dict[str, Any], cross_validation: dict[str, Any]
 ) -> dict[str, Any]:
-    """The test-set metrics with the k-fold estimate beside them."""
+    """The test-set metrics with the k-fold estimate beside them (when one ran)."""
+    if not cross_validation:
+        return test_metrics
     return test_metrics | {"cross_validation": cross_validation}
 
 
@@ -453,14 +458,11 @@ def _model(features: str) -> list[Node]:
 
 
 def tabular_classification(
-    namespace: str,
-    raw: str,
-    validated: str | None = None,
-    cross_validation: bool = True,
+    namespace: str, raw: str, validated: str | None = None
 ) -> Pipeline:
     """A classifier (binary or multi-class, as ``target.task`` says) on the table
-    ``<namespace>.<raw>``, with baselines and, with ``cross_validation``, a k-fold
-    estimate over all rows (for small data)."""
+    ``<namespace>.<raw>``, with baselines and a k-fold estimate over all rows
+    (``evaluation.cv_folds``; null for none)."""
     nodes = _front(
         namespace, raw, validated or f"validated_{raw}", validate_classification_table
     )
@@ -475,29 +477,24 @@ def tabular_classification(
         Node(
             evaluate_classifier,
             evaluation,
-            "test_metrics" if cross_validation else "metrics",
+            "test_metrics",
             name="evaluate",
             tags="reporting",
         ),
-    ]
-    if cross_validation:
-        nodes += [
-            Node(
-                cross_validate,
-                ["model_input", f"params:{namespace}"],
-                "cross_validation",
-                name="cross_validate",
-                tags="reporting",
-            ),
-            Node(
-                add_cross_validation,
-                ["test_metrics", "cross_validation"],
-                "metrics",
-                name="add_cross_validation",
-                tags="reporting",
-            ),
-        ]
-    nodes += [
+        Node(
+            cross_validate,
+            ["model_input", f"params:{namespace}"],
+            "cross_validation",
+            name="cross_validate",
+            tags="reporting",
+        ),
+        Node(
+            add_cross_validation,
+            ["test_metrics", "cross_validation"],
+            "metrics",
+            name="add_cross_validation",
+            tags="reporting",
+        ),
         Node(
             plot_classifier,
             evaluation,

@@ -250,7 +250,9 @@ def test_evaluate_reports_dollars_and_the_capped_rows(params):
     baselines = pd.DataFrame({"mean_predictor": [2.0] * 4}, index=index)
     evaluation = RegressionEvaluationConfig(**params["evaluation"])
     metrics = nodes.add_target_cap(
-        nodes.evaluate_regressor(predictions, baselines, evaluation), predictions, evaluation
+        nodes.evaluate_regressor(predictions, baselines, evaluation),
+        predictions,
+        evaluation,
     )
     assert metrics["task"] == "regression"
     assert metrics["model"]["mae"] == pytest.approx(0.625)
@@ -262,3 +264,53 @@ def test_evaluate_reports_dollars_and_the_capped_rows(params):
         "test_rows_at_cap": 1,
         "fraction": 0.25,
     }
+
+
+def test_a_standardised_target_far_from_zero_is_learnt_and_saved_in_its_units(
+    tmp_path,
+):
+    """Energy in kWh (mean ~500): the network learns the standardised target and
+    the saved model answers in kWh, through a Rescaling layer that loads in safe
+    mode; learnt as it is, the output is still far below the values after the
+    same short training."""
+    import keras  # noqa: PLC0415
+
+    from dl_experiments.config import MLPConfig, TrainingConfig  # noqa: PLC0415
+    from dl_experiments.modelling.tabular import (  # noqa: PLC0415
+        predict_tabular,
+        train_tabular_model,
+    )
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=240)})
+    frame["target"] = 500.0 + 80.0 * frame["a"] + rng.normal(0, 5, 240)
+    train, validation = frame.iloc[:200], frame.iloc[200:]
+    preprocessor = fit_preprocessor(train, {"numeric": ["a"]})
+    model = MLPConfig(hidden_units=[16], dropout=0.0, batch_norm=False)
+    training = TrainingConfig(
+        epochs=20, batch_size=32, learning_rate=0.01, verbose=0, log_every=0
+    )
+    errors = {}
+    for scale in ("standard", "none"):
+        target = TargetConfig(column="target", task="regression", scale=scale)
+        trained, history = train_tabular_model(
+            train, validation, preprocessor, target, model, training, seed=0
+        )
+        path = tmp_path / f"{scale}.keras"
+        trained.save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+        predicted = predict_tabular(loaded, preprocessor, validation, "regression")
+        errors[scale] = float(
+            np.abs(predicted["prediction"] - validation["target"]).mean()
+        )
+        if scale == "standard":
+            assert history["target_scaling"]["mean"] == pytest.approx(
+                train["target"].mean(), rel=1e-6
+            )
+            assert loaded.get_layer("target_units") is not None
+    assert errors["standard"] < 25 and errors["none"] > 200, errors
+
+
+def test_scale_is_for_regression_targets_only():
+    with pytest.raises(ValueError, match="'scale' is for regression targets"):
+        TargetConfig(column="y", task="binary", greater_than=0, scale="standard")
