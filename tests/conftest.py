@@ -23,6 +23,7 @@ MARKERS_BY_FIXTURE = {
     "browser": "browser",  # a real Chromium (tests/test_browser.py)
     "postgresql_url": "postgres",  # a real PostgreSQL server
     "trained_project": "e2e",  # session-long project copies trained once
+    "trained_wildfire": "e2e",
     "project_factory": "e2e",
 }
 MARKERS_BY_FOLDER = {"benchmarks": "benchmark"}  # tests/<folder>/
@@ -114,3 +115,19 @@ def trained_project(project_factory: Callable[[str], Path]) -> Path:
     root = project_factory("trained")
     run_kedro(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def trained_wildfire(project_factory: Callable[[str], Path]) -> Path:
+    """A project where the wildfire pipeline has run once in ``test``: read it, or
+    take a ``wildfire_copy`` to change it. One training for every test that needs
+    a finished wildfire run and not a run of its own."""
+    root = project_factory("trained_wildfire")
+    run_kedro(root, "wildfire")
+    return root
+
+
+@pytest.fixture
+def wildfire_copy(trained_wildfire: Path, tmp_path: Path) -> Path:
+    """A private copy of ``trained_wildfire`` (raw data stays a link)."""
+    return Path(shutil.copytree(trained_wildfire, tmp_path / "project", symlinks=True))

@@ -6,7 +6,6 @@ needs it, from the shipped data (helpers in ``tests/helpers.py``).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.helpers import trained_copy, write_sensor_csv
+from tests.helpers import write_sensor_csv
 
 FORESTFIRES = PROJECT_ROOT / "data" / "01_raw" / "forestfires.csv"
 
@@ -34,14 +33,3 @@ def sensor_csv(project: Path) -> Callable[..., Path]:
 
     return write
 
-
-@pytest.fixture(scope="session")
-def trained_wildfire(project_factory: Callable[[str], Path]) -> Path:
-    """A project where the wildfire pipeline has run once in ``test``; copy to change."""
-    return trained_copy(project_factory, "robust_wildfire", "wildfire")
-
-
-@pytest.fixture
-def wildfire_copy(trained_wildfire: Path, tmp_path: Path) -> Path:
-    """A private copy of ``trained_wildfire`` (raw data stays a link)."""
-    return Path(shutil.copytree(trained_wildfire, tmp_path / "project", symlinks=True))

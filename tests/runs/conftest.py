@@ -1,29 +1,14 @@
-"""Fixtures for the run tests: a trained project to copy, and a full disk."""
+"""Fixtures for the run tests: a full disk (the trained project to copy,
+``wildfire_copy``, is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import errno
 import os
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from fsspec.implementations.local import LocalFileOpener
-
-from tests.helpers import trained_copy
-
-
-@pytest.fixture(scope="session")
-def trained_wildfire(project_factory: Callable[[str], Path]) -> Path:
-    """A project where the wildfire pipeline has run once in ``test``; copy to change."""
-    return trained_copy(project_factory, "runs_wildfire", "wildfire")
-
-
-@pytest.fixture
-def wildfire_copy(trained_wildfire: Path, tmp_path: Path) -> Path:
-    """A private copy of ``trained_wildfire`` (raw data stays a link)."""
-    return Path(shutil.copytree(trained_wildfire, tmp_path / "project", symlinks=True))
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""End-to-end runs of the wildfire pipeline in the test environment."""
+"""End-to-end runs of the wildfire pipeline in the test environment.
+
+Tests that need a finished run and not one of their own read ``trained_wildfire``
+or change a ``wildfire_copy`` of it (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -25,22 +28,20 @@ ARTIFACTS = [
 ]
 
 
-def test_two_runs_leave_two_versions_of_every_artifact(project):
-    run_kedro(project, "wildfire")
-    run_kedro(project, "wildfire")
+def test_two_runs_leave_two_versions_of_every_artifact(wildfire_copy):
+    run_kedro(wildfire_copy, "wildfire")  # the second run in this project
     for artifact in ARTIFACTS:
-        found = version_files(project, artifact)
+        found = version_files(wildfire_copy, artifact)
         assert len(found) == 2, f"{artifact}: {found}"
         assert found[0].parent.name != found[1].parent.name
 
 
-def test_metrics_report_model_baselines_and_cross_validation(project):
-    run_kedro(project, "wildfire")
+def test_metrics_report_model_baselines_and_cross_validation(trained_wildfire):
+    project = trained_wildfire
     (path,) = version_files(project, "data/08_reporting/wildfire/metrics.json")
     metrics = json.loads(path.read_text())
-    test_rows = pd.read_parquet(
-        version_files(project, "data/05_model_input/wildfire/test_set.parquet")[0]
-    )
+    (test_set,) = version_files(project, "data/05_model_input/wildfire/test_set.parquet")
+    test_rows = pd.read_parquet(test_set)
     for name, result in [("model", metrics["model"]), *metrics["baselines"].items()]:
         assert result["n_samples"] == len(test_rows), name
         for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "average_precision"):
@@ -58,8 +59,8 @@ def test_metrics_report_model_baselines_and_cross_validation(project):
     assert len(cv["models"]["mlp"]["roc_auc"]["folds"]) == 2
 
 
-def test_reporting_stage_reruns_from_the_saved_model(project):
-    run_kedro(project, "wildfire")
+def test_reporting_stage_reruns_from_the_saved_model(wildfire_copy):
+    project = wildfire_copy  # one complete run
     run_kedro(project, "wildfire", tags=["reporting"])
     assert len(version_files(project, "data/06_models/wildfire/model.keras")) == 1
     assert len(version_files(project, "data/08_reporting/wildfire/metrics.json")) == 2
