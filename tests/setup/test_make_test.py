@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import MARKERS_BY_FIXTURE, MARKERS_BY_FOLDER, PROJECT_ROOT
 
 SETUP = PROJECT_ROOT / "tools" / "test_setup.sh"
 
@@ -165,3 +166,29 @@ def test_make_test_runs_the_set_up_before_lint_and_pytest(bin_dir, tmp_path, apt
         assert done.returncode != 0
         assert "sudo apt-get install chromium" in done.stderr
         assert "pytest" not in programs and "ruff" not in programs
+
+
+def test_make_test_fast_leaves_out_every_tier(tmp_path):
+    """Every marker of pyproject.toml is a tier that ``make test-fast`` leaves out,
+    and the markers tests/conftest.py gives are registered ones."""
+    options = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    tiers = {
+        line.split(":", 1)[0]
+        for line in options["tool"]["pytest"]["ini_options"]["markers"]
+    }
+    assert {"e2e", "browser", "postgres", "cluster", "benchmark"} <= tiers
+    assert set(MARKERS_BY_FIXTURE.values()) | set(MARKERS_BY_FOLDER.values()) <= tiers
+    (tmp_path / "bin").mkdir()
+    executable(tmp_path / "bin" / "python", "#!/bin/sh\n")
+    dry_run = subprocess.run(
+        [shutil.which("make"), "--no-print-directory", "-n", "test-fast"]
+        + [f"VENV={tmp_path}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    (command,) = [line for line in dry_run.splitlines() if "/bin/pytest" in line]
+    expression = command.split(" -m ", 1)[1].strip("\"'")
+    assert sorted(expression.split(" and ")) == sorted(f"not {t}" for t in tiers)
