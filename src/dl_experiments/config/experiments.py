@@ -253,3 +253,18 @@ class ImageClassification(Strict):
         if problem:
             raise ValueError(problem)
         return self
+
+    @model_validator(mode="after")
+    def _pooling_fits(self) -> ImageClassification:
+        sizes = self.model.feature_map_sizes(self.data.image_shape)
+        if any(min(size) < 1 for size in sizes):
+            steps = " -> ".join(
+                f"{rows}x{cols}" for rows, cols in [self.data.image_shape, *sizes]
+            )
+            raise ValueError(
+                f"model.conv_blocks: {self.data.image_shape[0]}x"
+                f"{self.data.image_shape[1]} images (data.image_shape) are pooled "
+                f"to nothing: {steps} after each block's stride and pooling; "
+                f"expected fewer blocks with pool: true or stride 2, or larger images"
+            )
+        return self

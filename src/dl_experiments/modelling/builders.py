@@ -197,15 +197,21 @@ def in_target_units(model: keras.Model, std: float, mean: float) -> keras.Model:
 
 
 def build_cnn(
-    image_shape: tuple[int, int], n_classes: int, config: CNNConfig
+    image_shape: tuple[int, int],
+    n_classes: int,
+    config: CNNConfig,
+    channels: int = 1,
+    momentum: float = 0.99,
 ) -> keras.Model:
-    """A CNN that takes raw uint8 images: the rescaling lives in the model.
+    """A CNN that takes raw uint8 images ``(rows, cols, channels)``: the rescaling
+    lives in the model.
 
     Keeping ``Rescaling`` inside the model means the saved ``.keras`` file scores
     raw images exactly as it was evaluated; augmentation happens on the training
-    batches (``modelling.augmentation``) and is no part of the model.
+    batches (``modelling.augmentation``) and is no part of the model. ``momentum``
+    is the batch normalisation's (``CNNConfig.momentum``).
     """
-    inputs = keras.Input(shape=(*image_shape, 1), name="image")
+    inputs = keras.Input(shape=(*image_shape, channels), name="image")
     x = layers.Rescaling(1.0 / 255, name="rescale_0_1")(inputs)
     for block_index, block in enumerate(config.conv_blocks, start=1):
         for conv_index in range(1, block.convs + 1):
@@ -220,7 +226,7 @@ def build_cnn(
             )(x)
             if block.batch_norm:
                 x = layers.BatchNormalization(
-                    name=f"{label}_bn", synchronized=_across_workers()
+                    momentum=momentum, name=f"{label}_bn", synchronized=_across_workers()
                 )(x)
             x = _activation(config.activation, f"{label}_{config.activation}")(x)
         if block.pool:

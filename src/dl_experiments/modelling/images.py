@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,8 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
     shared one of ``train_keras_model``; extra callbacks come from
     ``modelling.callbacks``. With ``model.test_time_shifts`` the returned model
     averages the trained network over the shifted copies of each image, and the
-    history records its validation accuracy with and without them.
+    history records its validation accuracy with and without them. The batch
+    normalisation's momentum follows ``model.momentum`` of the steps per epoch.
     """
     from dl_experiments.modelling.augmentation import image_augmenter  # noqa: PLC0415
     from dl_experiments.modelling.builders import (  # noqa: PLC0415
@@ -49,8 +51,11 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
     images = with_channel_axis(images)
     labels = np.asarray(labels, dtype=np.int64)
     train, validation = split["train"], split["validation"]
+    momentum = model.momentum(math.ceil(len(train) / training.batch_size))
     trained, history = train_keras_model(
-        lambda: build_cnn(images.shape[1:3], len(class_names), model),
+        lambda: build_cnn(
+            images.shape[1:3], len(class_names), model, images.shape[3], momentum
+        ),
         "multiclass",
         (images[train], labels[train]),
         (images[validation], labels[validation]),
@@ -58,6 +63,7 @@ def train_image_classifier(  # noqa: PLR0913 - a training node's inputs
         seed,
         augment=image_augmenter(model.augmentation, seed),
     )
+    history["batch_norm_momentum"] = round(momentum, 6)
     if not model.test_time_shifts:
         return trained, history
     shifted = with_test_time_shifts(trained, model.test_time_shifts)
