@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dl_experiments.datasets.figure_dataset import not_drawn_reason
+from dl_experiments.not_drawn import not_drawn_reason
 from tests.conftest import PROJECT_ROOT, make_project, run_kedro
 from tests.helpers import latest, latest_json
 from tests.test_browser import browser, open_page, served  # noqa: F401 - fixture
@@ -54,6 +54,18 @@ def conf_digest(project: Path) -> str:
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
+
+
+def own_raw_folder(project: Path) -> Path:
+    """The copy's data/01_raw as a folder of its own (links to the shipped files),
+    so that the test's tables never land in the working tree's data/01_raw."""
+    raw = own_raw_folder(project)
+    shipped = raw.resolve()
+    raw.unlink()
+    raw.mkdir()
+    for entry in shipped.iterdir():
+        (raw / entry.name).symlink_to(entry)
+    return raw
 
 
 def write_env(project: Path, files: dict[str, str], wandb: str = "mode: disabled\n"):
@@ -136,7 +148,7 @@ def soils(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project where the guide's 4-class example trained, predicted and ran a
     tiny study (and its seeds)."""
     project = make_project(tmp_path_factory.mktemp("soils") / "project")
-    raw = project / "data" / "01_raw"
+    raw = own_raw_folder(project)
     soil_samples(400, seed=1).to_csv(raw / "soil_samples.csv", index=False)
     soil_samples(25, seed=2, labelled=False).to_csv(
         raw / "new_soil_samples.csv", index=False
@@ -158,7 +170,7 @@ def energy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project where the guide's regression example without coordinates
     trained, predicted, ran a tiny study and a seeds run."""
     project = make_project(tmp_path_factory.mktemp("energy") / "project")
-    raw = project / "data" / "01_raw"
+    raw = own_raw_folder(project)
     buildings(300, seed=3).to_csv(raw / "buildings.csv", index=False)
     buildings(15, seed=4, labelled=False).to_csv(raw / "new_buildings.csv", index=False)
     base = conf_digest(project)

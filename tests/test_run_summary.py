@@ -12,6 +12,7 @@ from dl_experiments.hooks.run_log import RunLogHook
 from dl_experiments.modelling.progress import current_label
 
 METRICS = {
+    "task": "regression",
     "model": {"n_samples": 20, "rmse": 0.5, "mae": 0.4, "r2": 0.7},
     "baselines": {"mean_predictor": {"rmse": 1.0, "mae": 0.8, "r2": 0.0}},
 }

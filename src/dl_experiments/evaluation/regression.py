@@ -17,7 +17,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 from sklearn import metrics as skm
 
-from dl_experiments.datasets.figure_dataset import not_drawn
+from dl_experiments.not_drawn import not_drawn
 
 
 def _number(value: float) -> float | None:

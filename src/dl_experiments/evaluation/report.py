@@ -23,9 +23,9 @@ import pandas as pd
 
 from dl_experiments.config import as_plain
 from dl_experiments.config.base import parameters_hash
-from dl_experiments.datasets.figure_dataset import not_drawn_reason
 from dl_experiments.evaluation.headline import LABELS, headline
 from dl_experiments.nested import flatten
+from dl_experiments.not_drawn import not_drawn_reason
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;

@@ -63,6 +63,10 @@ from dl_experiments.templates.reporting import (
 from dl_experiments.validation import validate_table
 from dl_experiments.validation.rows import ROW, validate_new_rows
 
+# The figure slots of the classification template: every figure a classification
+# kind using it declares; a kind saves the ones it does not draw as "not drawn".
+CLASSIFIER_FIGURES = ("confusion_matrix", "roc_pr_curves", "threshold_calibration")
+
 # -- nodes: the whole parameter tree is typed on the first node ----------------
 
 
@@ -146,20 +150,27 @@ def plot_classifier(
     target: TargetConfig,
     evaluation: ClassificationEvaluationConfig,
 ) -> dict[str, Figure]:
-    """The task kind's figures: confusion matrix, ROC / PR with baselines and, for a
-    binary classifier, the threshold and calibration plot."""
-    from dl_experiments.datasets.figure_dataset import not_drawn  # noqa: PLC0415
+    """The figures the task kind declares (confusion matrix, ROC / PR with
+    baselines and, for a binary classifier, the threshold and calibration plot);
+    each other slot of the template is saved "not drawn", with the reason."""
     from dl_experiments.evaluation.reporting import (  # noqa: PLC0415
         classification_figures,
     )
+    from dl_experiments.not_drawn import not_drawn  # noqa: PLC0415
 
+    kind = tasks.kind(target.task)
     figures = classification_figures(
         predictions, baseline_predictions, target.labels, evaluation.threshold
     )
     return {
-        name: figures.get(name)
-        or not_drawn(f"{name.replace('_', ' ')} is for binary classifiers only")
-        for name in tasks.kind("binary").figures
+        name: figures[name]
+        if name in kind.figures
+        else not_drawn(
+            f"{name.replace('_', ' ')} is not drawn for a {kind.name} task "
+            f"({', '.join(k for k in tasks.REGISTERED if name in tasks.kind(k).figures)} "
+            "classifiers only)"
+        )
+        for name in CLASSIFIER_FIGURES
     }
 
 
@@ -498,7 +509,7 @@ def tabular_classification(
         Node(
             plot_classifier,
             evaluation,
-            {name: f"{name}_plot" for name in tasks.kind("binary").figures},
+            {name: f"{name}_plot" for name in CLASSIFIER_FIGURES},
             name="plot_evaluation",
             tags="reporting",
         ),
