@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from dl_experiments import tasks
 from dl_experiments.config.base import Fraction, PositiveInt, Strict, Task
 
 ImputeStrategy = Literal["median", "mean", "most_frequent"]
@@ -83,11 +84,12 @@ class TargetConfig(Strict):
     @property
     def standardised(self) -> bool:
         """Whether the network learns a standardised regression target."""
-        return self.task == "regression" and self.scale != "none"
+        return not tasks.kind(self.task).has_classes and self.scale != "none"
 
     @model_validator(mode="after")
     def _one_rule(self) -> TargetConfig:
-        if self.task == "binary":
+        kind = tasks.kind(self.task)
+        if kind.activation == "sigmoid":  # one unit: a rule picks the positive rows
             rules = [self.greater_than is not None, self.positive_value is not None]
             if sum(rules) != 1:
                 raise ValueError(
@@ -96,25 +98,25 @@ class TargetConfig(Strict):
                     "positive label)"
                 )
             if self.class_names is not None and len(self.class_names) != 2:
-                raise ValueError("a binary target has exactly 2 class_names")
+                raise ValueError(f"a {self.task} target has exactly 2 class_names")
         elif self.greater_than is not None or self.positive_value is not None:
             raise ValueError(
                 f"'greater_than' and 'positive_value' define a binary target; a "
                 f"{self.task} target uses the column as it is"
             )
-        if self.task == "regression" and self.class_names is not None:
-            raise ValueError("a regression target has no class_names")
-        if self.task != "regression" and self.scale is not None:
+        if not kind.has_classes and self.class_names is not None:
+            raise ValueError(f"a {self.task} target has no class_names")
+        if kind.has_classes and self.scale is not None:
             raise ValueError(
                 f"'scale' is for regression targets; a {self.task} target has classes"
             )
         if self.class_names is not None:
             if len(set(self.class_names)) != len(self.class_names):
                 raise ValueError(f"class_names {self.class_names} repeat a name")
-            if self.task == "multiclass" and len(self.class_names) < 3:
+            if len(self.class_names) < kind.min_classes:
                 raise ValueError(
-                    f"a multiclass target has at least 3 class_names, got "
-                    f"{self.class_names}; two classes are task: binary"
+                    f"a {self.task} target has at least {kind.min_classes} "
+                    f"class_names, got {self.class_names}; two classes are task: binary"
                 )
         return self
 
@@ -126,7 +128,7 @@ class TargetConfig(Strict):
         schema's allowed values)."""
         if self.class_names:
             return list(self.class_names)
-        if self.task == "binary":
+        if tasks.kind(self.task).activation == "sigmoid":
             return [f"not {self.column}", self.column]
         return []
 

@@ -60,7 +60,9 @@ class TabularExperiment(Strict):
         if not isinstance(data, dict):
             return data
         target = data.get("target")
-        if not isinstance(target, dict) or target.get("task") != "multiclass":
+        if not isinstance(target, dict) or target.get("task") not in tasks.REGISTERED:
+            return data
+        if tasks.kind(target["task"]).activation != "softmax":
             return data
         if target.get("class_names") is not None:
             return data
@@ -148,7 +150,7 @@ class TabularClassification(TabularExperiment):
                 f"model.members = {self.model.members}: several members are trained "
                 f"for regression only; expected 1 for a {kind.name} classifier"
             )
-        if kind.name == "multiclass":
+        if kind.activation == "softmax":  # one unit per class: names them all
             problems += self._multiclass_problems()
         return problems
 
@@ -156,7 +158,7 @@ class TabularClassification(TabularExperiment):
         column = self.data.table_schema.columns.get(self.target.column)
         if not self.target.class_names:
             return [
-                f"target.class_names: missing for the multiclass target "
+                f"target.class_names: missing for the {self.target.task} target "
                 f"'{self.target.column}'; expected the list of class names, or "
                 f"'allowed' values for the column in data.schema"
             ]
@@ -198,7 +200,7 @@ class TabularRegression(TabularExperiment):
                         f"coordinates: column '{column}' is not a column of "
                         f"data.schema; declared columns: {list(declared)}"
                     )
-        if self.target.task != "regression":
+        if self.kind.has_classes:
             problems.append(
                 f"target.task '{self.target.task}': a tabular regression "
                 "experiment trains a regression model; expected 'regression'"

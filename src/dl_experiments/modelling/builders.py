@@ -166,7 +166,7 @@ def build_mlp(
     ``config.members`` > 1 the model outputs one column per member (each trained
     on its own loss); ``ensemble_mean`` turns it into the model that is saved.
     """
-    if config.members > 1 and task != "regression":
+    if config.members > 1 and tasks.kind(task).has_classes:
         raise ValueError(
             f"model.members = {config.members}: several members are trained for "
             f"regression only, not for a {task} task; expected members: 1"

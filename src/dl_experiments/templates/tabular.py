@@ -348,7 +348,8 @@ def summarise_classifications(
     evaluation: ClassificationEvaluationConfig,
 ) -> dict[str, Any]:
     """Rows scored and rejected, and the count of each predicted class."""
-    threshold = evaluation.threshold if target.task == "binary" else None
+    sigmoid = tasks.kind(target.task).activation == "sigmoid"
+    threshold = evaluation.threshold if sigmoid else None
     return summarise_classes(predictions, rejects, target.labels, threshold)
 
 
