@@ -173,9 +173,10 @@ class ModelStore:
                     "%s: %s; still serving run %s", name, error, current.run_id
                 )
                 return current
+            logger.debug("%s: %s", name, error)
             return NotServed(
-                f"not trained: no complete run to serve ({error}); run "
-                f"`kedro run --pipeline={name}` and the service picks it up"
+                f"not trained: no complete run has saved {list(experiment.artifacts)}; "
+                f"run `kedro run --pipeline={name}` and the service picks it up"
             )
         if isinstance(current, Bundle) and current.versions == versions:
             return current
