@@ -211,10 +211,24 @@ class SplitConfig(Strict):
 
 
 class ImageDataConfig(Strict):
-    """What the images are, and how many of them to use."""
+    """What the images are, and how many of them to use.
+
+    From IDX files, label i is ``class_names[i]``; from folders
+    (``datasets.ImageFolderDataset``) each class is the folder of that name.
+    """
 
     image_shape: tuple[PositiveInt, PositiveInt] = (28, 28)
+    # 1: grayscale (IDX: (n, rows, cols)); 3: colour (RGB; IDX: (n, rows, cols, 3)).
+    channels: Literal[1, 3] = 1
     class_names: list[str] = Field(min_length=2)
+    # Image files of another size or mode (RGBA, palette, colour for grayscale or
+    # grayscale for colour) are errors naming them; true converts them (Pillow:
+    # ``convert``, then a Lanczos resize to ``image_shape``).
+    convert: bool = False
+    # The test images as a seeded, stratified share of the training images (the
+    # test entries of the catalog then name the same files as the training ones);
+    # null: the test files are their own.
+    test_split: Fraction | None = None
     # A stratified subsample (None: all images); the test environment uses a few.
     max_train_images: PositiveInt | None = None
     max_test_images: PositiveInt | None = None

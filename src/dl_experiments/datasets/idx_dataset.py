@@ -37,9 +37,18 @@ IDX_TYPES: dict[int, np.dtype] = {
 }
 TYPE_CODES = {dtype.newbyteorder("="): code for code, dtype in IDX_TYPES.items()}
 
-# What each kind of file must hold: the number of dimensions (the magic's last byte).
+# What each kind of file must hold: the number of dimensions (the magic's last byte);
+# colour images are (n, rows, cols, 3).
 KIND_DIMENSIONS = {"images": 3, "labels": 1}
+COLOUR_DIMENSIONS = 4
 Kind = Literal["images", "labels"]
+
+
+def _fits(kind: Kind, ndim: int) -> bool:
+    """Whether ``ndim`` dimensions hold ``kind`` (images: grayscale or colour)."""
+    return ndim == KIND_DIMENSIONS[kind] or (
+        kind == "images" and ndim == COLOUR_DIMENSIONS
+    )
 
 
 class IDXFormatError(DatasetError):
@@ -70,7 +79,7 @@ def decode_idx(raw: bytes, source: str, kind: Kind | None = None) -> np.ndarray:
             f"with a type code TT in {[f'{c:02X}' for c in IDX_TYPES]} and DD >= 1 "
             "dimensions (images 0x00000803, labels 0x00000801)"
         )
-    if kind is not None and ndim != KIND_DIMENSIONS[kind]:
+    if kind is not None and not _fits(kind, ndim):
         expected = _magic(0x08, KIND_DIMENSIONS[kind])
         actual = {3: "an images file", 1: "a labels file"}.get(ndim, f"{ndim}-D data")
         raise IDXFormatError(
@@ -212,7 +221,7 @@ class IDXDataset(VersionedFileDataset):
     def save(self, data: np.ndarray) -> None:
         """Write ``data`` as IDX (gzip-compressed if configured)."""
         array = np.asarray(data)
-        if self._kind is not None and array.ndim != KIND_DIMENSIONS[self._kind]:
+        if self._kind is not None and not _fits(self._kind, array.ndim):
             raise DatasetError(
                 f"IDX file '{self._filepath}' is for {self._kind} "
                 f"({KIND_DIMENSIONS[self._kind]} dimension(s)); got an array of "
@@ -229,7 +238,7 @@ class IDXDataset(VersionedFileDataset):
         """A PNG (base64) for kedro-viz: a grid of the first ``count`` images, or for
         a labels file one bar per label value (its count over the whole file)."""
         data = self.load()
-        if data.ndim == 3:
+        if data.ndim in (3, COLOUR_DIMENSIONS):
             grid = image_grid(data[:count], columns=columns, scale=scale)
         else:
             grid = label_bars(data)
@@ -252,11 +261,13 @@ def image_grid(images: np.ndarray, columns: int = 8, scale: int = 2, gap: int = 
     if len(images) == 0:
         return np.full((1, 1), 255, dtype=np.uint8)
     images = images.repeat(scale, axis=1).repeat(scale, axis=2)
-    n, height, width = images.shape
+    n, height, width = images.shape[:3]
     columns = max(1, min(columns, n))
     rows = -(-n // columns)
     grid = np.full(
-        (rows * (height + gap) + gap, columns * (width + gap) + gap), 255, dtype=np.uint8
+        (rows * (height + gap) + gap, columns * (width + gap) + gap, *images.shape[3:]),
+        255,
+        dtype=np.uint8,
     )
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
@@ -278,10 +289,13 @@ def label_bars(labels: np.ndarray, height: int = 60, width: int = 16) -> np.ndar
     return image
 
 
-def png_base64(gray: np.ndarray) -> str:
-    """A grayscale uint8 array as a base64-encoded PNG."""
+def png_base64(pixels: np.ndarray) -> str:
+    """A grayscale ``(rows, cols)`` or colour ``(rows, cols, 3)`` uint8 array as a
+    base64-encoded PNG."""
     from PIL import Image  # noqa: PLC0415 - only for previews
 
     buffer = io.BytesIO()
-    Image.fromarray(gray, mode="L").save(buffer, format="PNG")
+    Image.fromarray(pixels, mode="L" if pixels.ndim == 2 else "RGB").save(  # noqa: PLR2004
+        buffer, format="PNG"
+    )
     return base64.b64encode(buffer.getvalue()).decode("ascii")

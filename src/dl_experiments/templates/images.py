@@ -1,9 +1,13 @@
-"""Image classification as a template: labelled IDX images in, a CNN out.
+"""Image classification as a template: labelled images in, a CNN out.
 
 ``image_classification`` builds an experiment's training pipeline (e.g.
 fashion_mnist) and ``image_predict`` its scoring pipeline. Inputs:
 ``train_images``, ``train_labels``, ``test_images``, ``test_labels`` and
-``params:<namespace>`` (``config.ImageClassification``).
+``params:<namespace>`` (``config.ImageClassification``): IDX files
+(``datasets.IDXDataset``) or folders of image files, one per class
+(``datasets.ImageFolderDataset``), grayscale or colour (``data.channels``). With
+``data.test_split`` the test entries name the training files and the test images
+are a seeded, stratified share of them.
 
 ```
 train_images, train_labels ─ validate ─ split (indices) ─ train ─ model, history
@@ -34,6 +38,7 @@ from dl_experiments.config import (
 from dl_experiments.modelling.baselines import fit_pixel_baselines
 from dl_experiments.modelling.images import predict_images, train_image_classifier
 from dl_experiments.modelling.scoring import score_images, summarise_classes
+from dl_experiments.preprocessing.image_folders import decode_files, folder_labels
 from dl_experiments.preprocessing.image_inputs import image_batch
 from dl_experiments.preprocessing.image_sets import (
     stratified_split_indices,
@@ -44,29 +49,73 @@ from dl_experiments.templates.reporting import (
     model_figures_node,
     with_fixed,
 )
+from dl_experiments.validation import DataValidationError
 from dl_experiments.validation.images import validate_labelled_images
+
+Images = np.ndarray | Mapping[str, Callable[[], Any]]
 
 
 def validate_training_images(
-    images: np.ndarray,
+    images: Images,
     labels: np.ndarray,
     params: ImageClassification,
     namespace: str = "images",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check the training images and labels belong together (count, shape, labels
-    in 0..k-1). Taking the whole tree makes Kedro validate every parameter of the
-    experiment before any node runs."""
-    return _validated(images, labels, params.data, f"{namespace}.train")
+    in 0..k-1), decoding image files first. Taking the whole tree makes Kedro
+    validate every parameter of the experiment before any node runs."""
+    part = f"{namespace}.train"
+    images, labels = _arrays(images, labels, params.data, params.seed, part, "train")
+    return _validated(images, labels, params.data, part)
 
 
 def validate_test_images(
-    images: np.ndarray,
+    images: Images,
     labels: np.ndarray,
     data: ImageDataConfig,
+    seed: int,
     namespace: str = "images",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Check the test images and labels belong together (count, shape, labels)."""
-    return _validated(images, labels, data, f"{namespace}.test")
+    """Check the test images and labels belong together (count, shape, labels),
+    decoding image files first."""
+    part = f"{namespace}.test"
+    images, labels = _arrays(images, labels, data, seed, part, "test")
+    return _validated(images, labels, data, part)
+
+
+def _arrays(  # noqa: PLR0913 - a part of a data set and how to take it
+    images: Images,
+    labels: np.ndarray,
+    data: ImageDataConfig,
+    seed: int,
+    part: str,
+    keep: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The images and labels of ``part`` as arrays: files are decoded (only those
+    kept), and with ``data.test_split`` the ``keep`` share is taken."""
+    names = None
+    if isinstance(images, Mapping):
+        names = list(images)
+        labels = folder_labels(labels, list(data.class_names), f"{part}_labels")
+        if len(labels) != len(names):
+            raise DataValidationError(
+                f"{part}_labels",
+                [
+                    f"{len(labels):,} labels for {len(names):,} files in "
+                    f"'{part}_images'; expected both entries on the same folder"
+                ],
+            )
+    if data.test_split:
+        shares = stratified_split_indices(np.asarray(labels), data.test_split, seed)
+        chosen = shares["train" if keep == "train" else "validation"]
+        labels = np.asarray(labels)[chosen]
+        if names is None:
+            images = np.asarray(images)[chosen]
+        else:
+            names = [names[index] for index in chosen]
+    if names is not None:
+        images = decode_files(images, names, data, f"{part}_images")
+    return images, labels
 
 
 def _validated(
@@ -77,6 +126,7 @@ def _validated(
         labels,
         image_shape=data.image_shape,
         n_classes=len(data.class_names),
+        channels=data.channels,
         images_name=f"{part}_images",
         labels_name=f"{part}_labels",
     )
@@ -176,6 +226,7 @@ def prepare_new_images(
         dataset,
         invert=params.predict.invert,
         on_invalid=params.predict.on_invalid,
+        channels=params.data.channels,
     )
     return {"images": batch, "ids": ids}, rejects
 
@@ -217,7 +268,7 @@ def image_classification(namespace: str) -> Pipeline:
         ),
         Node(
             with_fixed(validate_test_images, namespace=namespace),
-            ["test_images", "test_labels", "params:data"],
+            ["test_images", "test_labels", "params:data", "params:seed"],
             ["valid_test_images", "valid_test_labels"],
             name="validate_test_images",
             tags="ingestion",

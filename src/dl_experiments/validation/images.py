@@ -13,12 +13,14 @@ def validate_labelled_images(
     *,
     image_shape: tuple[int, int] | list[int],
     n_classes: int,
+    channels: int = 1,
     images_name: str,
     labels_name: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check that images and labels belong together; return them (labels as int64).
 
-    Checks: images are ``(n, rows, cols)`` uint8 with the expected ``image_shape``,
+    Checks: images are ``(n, rows, cols)`` uint8 (colour: ``(n, rows, cols, 3)``)
+    with the expected ``image_shape`` and ``channels``,
     labels are a vector of integers, both hold the same number of samples, and every
     label is a class index in ``0 .. n_classes - 1``. All problems are reported at
     once in a ``DataValidationError`` for ``images_name`` (a labels-only problem for
@@ -29,17 +31,21 @@ def validate_labelled_images(
         labels: The label vector as loaded.
         image_shape: Expected ``(rows, cols)``.
         n_classes: Number of classes; labels must lie in ``[0, n_classes)``.
+        channels: 1 (grayscale) or 3 (colour).
         images_name: Catalog name of the images, for messages.
         labels_name: Catalog name of the labels, for messages.
     """
     images = np.asarray(images)
     labels = np.asarray(labels)
     expected_shape = tuple(int(size) for size in image_shape)
+    if channels != 1:
+        expected_shape = (*expected_shape, channels)
     image_problems: list[str] = []
-    if images.ndim != 3 or images.shape[1:] != expected_shape:
+    if images.ndim != len(expected_shape) + 1 or images.shape[1:] != expected_shape:
         image_problems.append(
-            f"images have shape {images.shape}; expected (n, {expected_shape[0]}, "
-            f"{expected_shape[1]})"
+            f"images have shape {images.shape}; expected "
+            f"(n, {', '.join(str(size) for size in expected_shape)})"
+            + (" (data.channels: 3)" if channels != 1 else "")
         )
     if images.dtype != np.uint8:
         image_problems.append(

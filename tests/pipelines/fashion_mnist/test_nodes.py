@@ -29,7 +29,7 @@ def validate_train_images(images, labels, data: ImageDataConfig):
 
 
 def validate_test_images(images, labels, data: ImageDataConfig):
-    return nodes.validate_test_images(images, labels, data, "fashion_mnist")
+    return nodes.validate_test_images(images, labels, data, 0, "fashion_mnist")
 
 
 def split_of(size: float) -> ValidationSplitConfig:
