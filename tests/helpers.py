@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
@@ -57,7 +58,9 @@ def versions(project: Path, artifact: str) -> list[str]:
 def version_files(project: Path, artifact: str) -> list[Path]:
     """The saved files of every version of an artifact, oldest first."""
     name = Path(artifact).name
-    return [project / artifact / version / name for version in versions(project, artifact)]
+    return [
+        project / artifact / version / name for version in versions(project, artifact)
+    ]
 
 
 def latest(project: Path, artifact: str) -> Path:
@@ -308,3 +311,41 @@ def score_table(
         project, pipeline, env=use_catalog(project, env, {dataset: entry}), **run_args
     )
 
+
+# -- a user's own data in a conf/<env> of a project copy (docs/own_data.md) -----
+
+OWN_DATA_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "own_data.md"
+_CONF_BLOCK = re.compile(
+    r"```yaml\n# conf/local/(?P<file>\S+)\n(?P<body>.*?)```", re.DOTALL
+)
+
+
+def guide_section(heading: str, guide: Path = OWN_DATA_GUIDE) -> dict[str, str]:
+    """``{file name: YAML}`` of the ``# conf/local/<file>`` blocks under one
+    ``## <heading>`` of a guide, as a user copies them."""
+    text = guide.read_text()
+    start = text.index(f"## {heading}")
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end > 0 else None]
+    return {m["file"]: m["body"] for m in _CONF_BLOCK.finditer(section)}
+
+
+def conf_digest(project: Path) -> str:
+    """A digest of every file under the project's conf/base."""
+    digest = hashlib.sha256()
+    for path in sorted((project / "conf/base").rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def own_raw_folder(project: Path) -> Path:
+    """The copy's data/01_raw as a folder of its own (links to the shipped files),
+    so that a test's own data never lands in the working tree's data/01_raw."""
+    raw = project / "data" / "01_raw"
+    shipped = raw.resolve()
+    raw.unlink()
+    raw.mkdir()
+    for entry in shipped.iterdir():
+        (raw / entry.name).symlink_to(entry)
+    return raw

@@ -7,7 +7,6 @@ Each test writes its data, points the catalog at it and describes it in
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -19,19 +18,11 @@ import yaml
 
 from dl_experiments.datasets import IDXDataset
 from tests.conftest import run_kedro
+from tests.helpers import conf_digest
 
 pytestmark = pytest.mark.e2e
 
 ENV = "own_data"
-
-
-def conf_digest(project: Path) -> str:
-    """A digest of every file under conf/base."""
-    digest = hashlib.sha256()
-    for path in sorted((project / "conf/base").rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
 
 
 def write_env(project: Path, files: dict[str, dict]) -> None:

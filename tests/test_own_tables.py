@@ -8,7 +8,6 @@ predicts new rows, runs a tiny study and a seeds run.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -17,16 +16,20 @@ import pandas as pd
 import pytest
 
 from dl_experiments.not_drawn import not_drawn_reason
-from tests.conftest import PROJECT_ROOT, make_project, run_kedro
-from tests.helpers import latest, latest_json
+from tests.conftest import make_project, run_kedro
+from tests.helpers import (
+    conf_digest,
+    guide_section,
+    latest,
+    latest_json,
+    own_raw_folder,
+)
 from tests.test_browser import browser, open_page, served  # noqa: F401 - fixture
 from tests.tracking.wandb_records import find_offline_runs, read_offline_run
 
 pytestmark = pytest.mark.e2e
 
 ENV = "own_data"
-GUIDE = PROJECT_ROOT / "docs" / "own_data.md"
-BLOCK = re.compile(r"```yaml\n# conf/local/(?P<file>\S+)\n(?P<body>.*?)```", re.DOTALL)
 SOILS = ["clay", "loam", "sand", "silt"]
 # Small enough to run in seconds: the guide's YAML is the user's, these are the test's.
 QUICK = {"training": {"epochs": 12, "early_stopping": {"patience": 4}}}
@@ -37,35 +40,6 @@ TINY_STUDY = {
     "pruner": {"type": "none"},
     "seeds": [0, 1],
 }
-
-
-def guide_section(heading: str) -> dict[str, str]:
-    """``{file name: YAML}`` of the conf blocks under one heading of the guide."""
-    text = GUIDE.read_text()
-    start = text.index(f"## {heading}")
-    end = text.find("\n## ", start + 1)
-    section = text[start : end if end > 0 else None]
-    return {m["file"]: m["body"] for m in BLOCK.finditer(section)}
-
-
-def conf_digest(project: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted((project / "conf/base").rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
-def own_raw_folder(project: Path) -> Path:
-    """The copy's data/01_raw as a folder of its own (links to the shipped files),
-    so that the test's tables never land in the working tree's data/01_raw."""
-    raw = own_raw_folder(project)
-    shipped = raw.resolve()
-    raw.unlink()
-    raw.mkdir()
-    for entry in shipped.iterdir():
-        (raw / entry.name).symlink_to(entry)
-    return raw
 
 
 def write_env(project: Path, files: dict[str, str], wandb: str = "mode: disabled\n"):
@@ -225,7 +199,8 @@ def test_a_four_class_table_trains_and_reports_like_fashion_mnist(soils):
 
 
 def test_a_four_class_table_is_tracked_with_its_charts(soils):
-    (tracked,) = [read_offline_run(p) for p in find_offline_runs(soils / "wandb")]
+    runs = [read_offline_run(p) for p in find_offline_runs(soils / "wandb")]
+    (tracked,) = [run for run in runs if run.job_type == "wildfire"]
     assert tracked.finished and tracked.exit_code == 0
     assert tracked.summary["task"] == "multiclass"
     panels = tracked.config["_wandb"]["visualize"]
