@@ -3,8 +3,9 @@ JPEG files (the test set split from it) and a folder of 8x8 grayscale digits wit
 test folder beside, each described in a conf/<env> with the YAML that
 docs/own_data.md shows (copied from the page as it is), conf/base untouched.
 
-Each trains, reports, classifies a folder of new images, runs a tiny study and a
-seeds run; on the digits the CNN beats logistic regression on the pixels.
+Each, and the shipped IDX files, trains, reports, classifies a folder of new
+images, runs a tiny study and a seeds run; on the digits the CNN beats logistic
+regression on the pixels.
 """
 
 from __future__ import annotations
@@ -173,6 +174,33 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project where the shipped IDX files trained (the test environment's
+    subsample), classified the shipped folder of new PNG images, and ran the test
+    environment's tiny study and its seeds."""
+    project = make_project(tmp_path_factory.mktemp("shipped") / "project")
+    for pipeline in ("", "_predict", "_tune", "_seeds"):
+        run_kedro(project, f"fashion_mnist{pipeline}", env="test")
+    return project
+
+
+@pytest.mark.e2e
+def test_the_shipped_idx_files_train_report_and_predict(shipped):
+    metrics = latest_json(shipped, "data/08_reporting/fashion_mnist/metrics.json")
+    assert metrics["model"]["n_samples"] == 500
+    assert len(metrics["model"]["per_class"]) == 10
+    history = latest_json(
+        shipped, "data/07_model_output/fashion_mnist/training_history.json"
+    )
+    assert history["batch_norm_momentum"] == 0.99  # pinned by conf/test
+    scored = pd.read_csv(
+        latest(shipped, "data/07_model_output/fashion_mnist/predictions.csv")
+    )
+    shipped_images = PROJECT_ROOT / "data/09_predict_examples/fashion_mnist_images"
+    assert len(scored) == len(list(shipped_images.glob("*.png")))
+
+
 @pytest.mark.e2e
 def test_a_colour_folder_trains_on_its_split_and_reports(shapes):
     metrics = latest_json(shapes, "data/08_reporting/fashion_mnist/metrics.json")
@@ -199,8 +227,8 @@ def test_a_colour_folder_classifies_new_images_of_any_size(shapes):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("which", ["shapes", "digits"])
-def test_studies_and_seeds_run_on_image_folders(request, which):
+@pytest.mark.parametrize("which", ["shapes", "digits", "shipped"])
+def test_studies_and_seeds_run_on_image_folders_and_idx(request, which):
     project = request.getfixturevalue(which)
     trials = pd.read_csv(latest(project, "data/08_reporting/fashion_mnist_tune/trials.csv"))
     assert len(trials) == 2
@@ -228,7 +256,7 @@ def test_small_grayscale_digits_beat_the_pixel_baseline(digits):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("which", ["shapes", "digits"])
+@pytest.mark.parametrize("which", ["shapes", "digits", "shipped"])
 def test_their_reports_render_every_figure_in_a_browser(browser, request, which):  # noqa: F811
     project = request.getfixturevalue(which)
     reporting = project / "data" / "08_reporting"

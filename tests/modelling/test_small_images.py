@@ -109,3 +109,26 @@ def test_a_dozen_steps_per_epoch_collapse_with_keras_momentum_only(momentum, col
         assert ratio > 10 and accuracy < 0.3
     else:
         assert ratio < 2 and accuracy > 0.9
+
+
+def test_colour_images_are_augmented_and_scored_with_test_time_shifts(tmp_path):
+    from dl_experiments.config import AugmentationConfig  # noqa: PLC0415
+    from dl_experiments.modelling.augmentation import image_augmenter  # noqa: PLC0415
+    from dl_experiments.modelling.builders import with_test_time_shifts  # noqa: PLC0415
+
+    images = np.random.default_rng(0).integers(1, 256, (4, 8, 8, 3), dtype=np.uint8)
+    augment = image_augmenter(
+        AugmentationConfig(horizontal_flip=True, shift=1, erasing=1.0), seed=0
+    )
+    moved, _ = augment(images, np.zeros(4))
+    assert tuple(moved.shape) == (4, 8, 8, 3)
+    # Erasing zeroes one patch across all three channels.
+    erased = np.asarray(moved) == 0
+    assert (erased.all(axis=-1) == erased.any(axis=-1)).all()
+    network = build_cnn((8, 8), 3, CNNConfig(conv_blocks=BLOCKS), 3)
+    shifted = with_test_time_shifts(network, [(1, 0), (0, -1)])
+    shifted.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_allclose(
+        loaded.predict(images, verbose=0), shifted.predict(images, verbose=0), atol=1e-6
+    )
