@@ -329,3 +329,34 @@ def test_another_size_or_mode_is_named_unless_converted(tmp_path):
         decode_files(files, list(files), data, "shapes")
     converted = decode_files(files, list(files), data.model_copy(update={"convert": True}), "s")
     assert converted.shape == (4, 32, 32, 3)
+
+
+def test_a_test_split_takes_disjoint_stratified_shares_of_one_folder(tmp_path):
+    from dl_experiments.config import ImageClassification  # noqa: PLC0415
+    from dl_experiments.templates import images as template  # noqa: PLC0415
+
+    write_shapes(tmp_path, per_class=10, seed=0)
+    files = ImageFolderDataset(path=str(tmp_path), kind="images").load()
+    folders = ImageFolderDataset(path=str(tmp_path), kind="labels").load()
+    params = ImageClassification.model_validate(
+        {
+            "seed": 3,
+            "data": {
+                "image_shape": [32, 32],
+                "channels": 3,
+                "class_names": SHAPES,
+                "test_split": 0.2,
+            },
+            "model": {"conv_blocks": [{"filters": 4}]},
+        }
+    )
+    train, train_labels = template.validate_training_images(files, folders, params)
+    test, test_labels = template.validate_test_images(files, folders, params.data, 3)
+    assert (len(train), len(test)) == (24, 6)
+    assert np.bincount(test_labels).tolist() == [2, 2, 2]
+    pixels = {image.tobytes() for image in train}
+    assert not any(image.tobytes() in pixels for image in test)
+    few = params.data.model_copy(update={"test_split": 0.05})
+    expected = r"(?s)shapes.test_labels.*data.test_split=0.05 \(28 training, 2 test"
+    with pytest.raises(DataValidationError, match=expected):
+        template.validate_test_images(files, folders, few, 3, "shapes")

@@ -35,7 +35,13 @@ def stratified_subsample(
     return images[keep], labels[keep]
 
 
-def _check_split_sizes(labels: np.ndarray, validation_size: float) -> None:
+def _check_split_sizes(
+    labels: np.ndarray,
+    validation_size: float,
+    setting: str = "validation_size",
+    held_out: str = "validation",
+    dataset: str = "labels",
+) -> None:
     """Fail with a clear message when the images are too few to stratify.
 
     Both parts need every class: at least one image per class in each, hence two
@@ -54,26 +60,33 @@ def _check_split_sizes(labels: np.ndarray, validation_size: float) -> None:
         int(label): int(count) for label, count in zip(classes, counts, strict=True)
     }
     raise DataValidationError(
-        "labels",
+        dataset,
         [
             f"{len(labels)} images with class counts {by_class} are too few for a "
-            f"stratified split with validation_size={validation_size} ({n_train} "
-            f"training, {n_validation} validation images for {len(classes)} "
+            f"stratified split with {setting}={validation_size} ({n_train} "
+            f"training, {n_validation} {held_out} images for {len(classes)} "
             "classes); expected at least one image of every class in each part"
         ],
     )
 
 
 def stratified_split_indices(
-    labels: np.ndarray, validation_size: float, seed: int
+    labels: np.ndarray,
+    validation_size: float,
+    seed: int,
+    *,
+    held_out: tuple[str, str, str] = ("validation_size", "validation", "labels"),
 ) -> dict[str, np.ndarray]:
     """Indices of a seeded, stratified train / validation split of ``labels``.
+
+    ``held_out`` names, for the message when the images are too few, the setting,
+    the part held out and the dataset.
 
     Returns:
         ``{"train": ..., "validation": ...}``, sorted int64 index arrays that
         together cover every sample once.
     """
-    _check_split_sizes(labels, validation_size)
+    _check_split_sizes(labels, validation_size, *held_out)
     from sklearn.model_selection import train_test_split  # noqa: PLC0415
 
     train, validation = train_test_split(

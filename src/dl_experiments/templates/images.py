@@ -106,7 +106,12 @@ def _arrays(  # noqa: PLR0913 - a part of a data set and how to take it
                 ],
             )
     if data.test_split:
-        shares = stratified_split_indices(np.asarray(labels), data.test_split, seed)
+        shares = stratified_split_indices(
+            np.asarray(labels),
+            data.test_split,
+            seed,
+            held_out=("data.test_split", "test", f"{part}_labels"),
+        )
         chosen = shares["train" if keep == "train" else "validation"]
         labels = np.asarray(labels)[chosen]
         if names is None:
