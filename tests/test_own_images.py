@@ -24,12 +24,16 @@ from dl_experiments.datasets import ImageFolderDataset
 from dl_experiments.preprocessing.image_folders import decode_files, folder_labels
 from dl_experiments.validation import DataValidationError
 from tests.conftest import PROJECT_ROOT, make_project, run_kedro
-from tests.helpers import latest, latest_json
+from tests.helpers import (
+    conf_digest,
+    guide_section,
+    latest,
+    latest_json,
+    own_raw_folder,
+)
 from tests.test_browser import browser, open_page, served  # noqa: F401 - fixture
 
 ENV = "own_images"
-GUIDE = PROJECT_ROOT / "docs" / "own_data.md"
-BLOCK = re.compile(r"```yaml\n# conf/local/(?P<file>\S+)\n(?P<body>.*?)```", re.DOTALL)
 SHAPES = ["circle", "square", "triangle"]
 COLOUR_HEADING = "fashion_mnist: a folder of colour images"
 DIGITS_HEADING = "fashion_mnist: small grayscale images"
@@ -40,34 +44,6 @@ TINY_STUDY = {
     "pruner": {"type": "none"},
     "seeds": [0, 1],
 }
-
-
-def guide_section(heading: str) -> dict[str, str]:
-    """``{file name: YAML}`` of the conf blocks under one heading of the guide."""
-    text = GUIDE.read_text()
-    start = text.index(f"## {heading}")
-    end = text.find("\n## ", start + 1)
-    return {m["file"]: m["body"] for m in BLOCK.finditer(text[start:end])}
-
-
-def conf_base(project: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(project)): path.read_bytes()
-        for path in sorted((project / "conf/base").rglob("*"))
-        if path.is_file()
-    }
-
-
-def raw_folder(project: Path) -> Path:
-    """The copy's data/01_raw as a folder of its own (links to the shipped files),
-    so that the test's images never land in the working tree's data/01_raw."""
-    raw = project / "data" / "01_raw"
-    shipped = raw.resolve()
-    raw.unlink()
-    raw.mkdir()
-    for entry in shipped.iterdir():
-        (raw / entry.name).symlink_to(entry)
-    return raw
 
 
 def write_env(project: Path, files: dict[str, str]) -> None:
@@ -139,17 +115,17 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project where the guide's colour-folder example trained, predicted and ran
     a tiny study and its seeds."""
     project = make_project(tmp_path_factory.mktemp("shapes") / "project")
-    raw = raw_folder(project)
+    raw = own_raw_folder(project)
     write_shapes(raw / "shapes", per_class=120, seed=0)
     write_shapes(raw / "new_shapes", per_class=2, seed=1, labelled=False)
     # New images may come in another size and mode: converted, not refused.
     shape("circle", np.random.default_rng(2), size=48).convert("RGBA").save(
         raw / "new_shapes" / "big_circle.png"
     )
-    base = conf_base(project)
+    base = conf_digest(project)
     write_env(project, guide_section(COLOUR_HEADING))
     train_predict_study(project)
-    assert conf_base(project) == base
+    assert conf_digest(project) == base
     return project
 
 
@@ -158,7 +134,7 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project where the guide's 8x8 digits example trained, predicted and ran a
     tiny study and its seeds."""
     project = make_project(tmp_path_factory.mktemp("digits") / "project")
-    raw = raw_folder(project)
+    raw = own_raw_folder(project)
     images, labels = digit_images()
     order = np.random.default_rng(0).permutation(len(labels))
     train, test = order[:1497], order[1497:]
@@ -167,10 +143,10 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (raw / "new_digits").mkdir()
     for index in test[:5]:
         Image.fromarray(images[index], mode="L").save(raw / "new_digits" / f"{index}.png")
-    base = conf_base(project)
+    base = conf_digest(project)
     write_env(project, guide_section(DIGITS_HEADING))
     train_predict_study(project)
-    assert conf_base(project) == base
+    assert conf_digest(project) == base
     return project
 
 
