@@ -57,8 +57,16 @@ def study_figures(study: optuna.Study) -> dict[str, Figure]:
             )
         searched = {name for t in complete for name in t.params}
         if len(complete) >= 2 and len(searched) >= 1:
-            figures["param_importances"] = _figure_of(
-                optuna_plots.plot_param_importances(study)
+            # fANOVA explains the objective's variance: with every complete trial
+            # at the same value there is none to explain (it raises).
+            same = len({t.value for t in complete}) == 1
+            figures["param_importances"] = (
+                _note(
+                    "param importances",
+                    "every complete trial has the same objective value",
+                )
+                if same
+                else _figure_of(optuna_plots.plot_param_importances(study))
             )
             figures["parallel_coordinate"] = _figure_of(
                 optuna_plots.plot_parallel_coordinate(study)
