@@ -126,6 +126,17 @@ def load(
     }
 
 
+def health_p50(url: str, requests: int) -> float:
+    """Median milliseconds of ``GET /health``: the HTTP floor under any answer."""
+    with httpx.Client(base_url=url, timeout=60) as session:
+        latencies = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            session.get("/health").raise_for_status()
+            latencies.append(time.perf_counter() - started)
+    return round(statistics.median(latencies) * 1000, 2)
+
+
 def predict_run(project: Path, env: str, experiment: str, rows: int | None) -> float:
     """Wall seconds of ``kedro run --pipeline=<experiment>_predict``, on the first
     ``rows`` example rows (images) or, with None, on all of them."""
@@ -210,6 +221,7 @@ def main() -> None:
     process, url, startup = start_service(project, args.env, extra)
     report["service_startup_seconds"] = round(startup, 1)
     try:
+        report["health_p50_ms"] = health_p50(url, args.requests)
         for experiment in experiments:
             singles = bodies(experiment)
             load(url, experiment, singles, 10, 1)  # warm-up: TensorFlow traces once

@@ -36,6 +36,7 @@ def test_benchmark_measures_the_service_and_the_predict_pipeline(
     )
     report = json.loads(output.read_text())
     assert set(report["experiments"]) == {"wildfire", "fashion_mnist"}
+    assert report["health_p50_ms"] > 0
     for result in report["experiments"].values():
         assert [item["clients"] for item in result["single"]] == [1, 8]
         for item in result["single"]:

@@ -193,6 +193,7 @@ class ModelStore:
             if isinstance(current, Bundle):
                 return current
             return NotServed(f"not served: {message}")
+        experiment.warm_up(artifacts, versions)
         return Bundle(
             run_id=max(versions.values()),
             versions=versions,

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from kedro.pipeline import Pipeline
+from PIL import Image
 
 from dl_experiments.config.data import (
     ColumnSchema,
@@ -131,6 +132,29 @@ class Experiment:
         """``table`` (JSON records) or ``images`` (files)."""
         return "table" if isinstance(self.input, TableInput) else "images"
 
+    def warm_up(
+        self, artifacts: Mapping[str, Any], versions: Mapping[str, str]
+    ) -> None:
+        """Score one made-up input (a record in the middle of the schema's ranges,
+        or a blank image) so TensorFlow traces the model before a request waits
+        for it; an input the schema refuses only skips this."""
+        if isinstance(self.input, TableInput):
+            record = {name: _typical(spec) for name, spec in self.input.fields.items()}
+            ids = {name: None for name in self.input.id_columns}
+            data: Any = pd.DataFrame([ids | record], dtype=object)
+        else:
+            height, width = self.input.image_shape
+            blank = Image.new("L", (width, height))
+            data = {"warm-up": blank.copy}
+        try:
+            self.score(data, artifacts, versions)
+        except ServeError as error:
+            logger.debug("%s: no warm-up (%s)", self.name, error)
+        except Exception:  # noqa: BLE001 - requests will say it too; serve anyway
+            logger.warning(
+                "%s: scoring a made-up input failed", self.name, exc_info=True
+            )
+
     def score(
         self,
         data: pd.DataFrame | Mapping[str, Any],
@@ -182,6 +206,16 @@ class Experiment:
             "was scored",
             listed or [Problem(problem=line) for line in problems],
         )
+
+
+def _typical(spec: ColumnSchema) -> Any:
+    """A value ``spec`` accepts: the middle of its range, or its first category."""
+    if spec.type == "categorical":
+        return str(spec.allowed[0]) if spec.allowed else "a"
+    low = spec.min if spec.min is not None else (spec.max - 1 if spec.max else 0.0)
+    high = spec.max if spec.max is not None else low + 2
+    value = (low + high) / 2
+    return float(round(value)) if spec.type == "integer" else value
 
 
 def invalid_rows(
